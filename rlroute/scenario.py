@@ -1,0 +1,289 @@
+"""The Scenario: a typed, validated, YAML-serialisable description of a call center.
+
+A Scenario is the contract between calibration (which writes one from call records) and the
+simulator (which runs one). It fixes the *parameters* of the model; everything that changes
+while the model runs lives in the simulator's state.
+
+Time is a grid of ``n_intervals`` intervals of ``interval_s`` seconds. Arrival rates and head
+counts are given per interval (a scalar is broadcast to every interval). The grid can span a
+day, a week, or a single very long interval for stationary (Erlang) studies. A random
+day-level multiplier (Gamma, mean 1) is drawn for each call type once per
+``intervals_per_day`` intervals; real call centers vary far more from day to day than a
+Poisson process allows (Brown et al. 2005).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from rlroute.distributions import Distribution, Exponential
+
+SCHEMA_VERSION = 1
+
+
+class ScenarioError(ValueError):
+    """A Scenario that cannot be built; the message names each bad field and why."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CallCost(_Model):
+    """Cost weights of one call type; the environment's reward is minus their sum."""
+
+    wait_per_s: float = Field(default=1.0 / 60.0, ge=0, description="cost per second waited")
+    abandon: float = Field(default=1.0, ge=0, description="cost per abandoned (or balked) call")
+    sl_miss: float = Field(default=0.0, ge=0, description="cost per call answered after target")
+    unresolved: float = Field(default=0.0, ge=0, description="cost per call not resolved")
+
+
+class RepeatCalls(_Model):
+    """An unresolved call comes back as a new call of the same type with some probability."""
+
+    probability: float = Field(ge=0, le=1)
+    delay: Distribution = Field(description="time from service end to the repeat call")
+
+
+class CallType(_Model):
+    """A call type (skill): its arrival process, caller patience, importance and targets."""
+
+    name: str = Field(min_length=1)
+    arrival_rates_per_hour: list[float] = Field(description="Poisson rate per interval")
+    day_multiplier_shape: float | None = Field(
+        default=None, gt=0, description="Gamma shape of the day-level multiplier (mean 1)"
+    )
+    patience: Distribution | None = Field(
+        default=None, description="time a caller waits before hanging up; None: never abandons"
+    )
+    balk_probability: float = Field(
+        default=0.0, ge=0, le=1, description="probability of leaving at once when made to wait"
+    )
+    balk_queue_length: int | None = Field(
+        default=None, ge=0, description="callers always balk when this many of the type wait"
+    )
+    priority: int = Field(default=0, description="higher is more important")
+    cost: CallCost = Field(default_factory=CallCost)
+    service_level_target_s: float | None = Field(
+        default=None, gt=0, description="overrides the scenario's target for this type"
+    )
+    repeat: RepeatCalls | None = None
+
+    @field_validator("arrival_rates_per_hour", mode="before")
+    @classmethod
+    def _broadcast(cls, v: Any) -> Any:
+        return [v] if isinstance(v, int | float) else v
+
+    @field_validator("arrival_rates_per_hour")
+    @classmethod
+    def _non_negative(cls, v: list[float]) -> list[float]:
+        bad = [i for i, r in enumerate(v) if not r >= 0]
+        if bad:
+            raise ValueError(f"rates must be >= 0; interval {bad[0]} has {v[bad[0]]}")
+        return v
+
+
+class Skill(_Model):
+    """How an agent group serves one call type: handle time and first-call resolution."""
+
+    handle_time: Distribution
+    fcr: float = Field(default=1.0, ge=0, le=1, description="first-call resolution probability")
+
+
+class AgentGroup(_Model):
+    """A pool of interchangeable agents with the same skills and the same staffing schedule."""
+
+    name: str = Field(min_length=1)
+    head_count: list[int] = Field(description="agents on duty per interval")
+    skills: dict[str, Skill] = Field(min_length=1, description="call type name -> skill")
+
+    @field_validator("head_count", mode="before")
+    @classmethod
+    def _broadcast(cls, v: Any) -> Any:
+        return [v] if isinstance(v, int) else v
+
+    @field_validator("head_count")
+    @classmethod
+    def _non_negative(cls, v: list[int]) -> list[int]:
+        bad = [i for i, n in enumerate(v) if n < 0]
+        if bad:
+            raise ValueError(f"head counts must be >= 0; interval {bad[0]} has {v[bad[0]]}")
+        return v
+
+
+class Scenario(_Model):
+    """A multi-skill call center: time grid, call types, agent groups, targets and costs."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: str = "scenario"
+    description: str = ""
+    interval_s: float = Field(default=1800.0, gt=0, description="length of one interval")
+    n_intervals: int = Field(default=1, ge=1, description="number of intervals in the horizon")
+    intervals_per_day: int | None = Field(
+        default=None, ge=1, description="intervals between day-multiplier draws (default: all)"
+    )
+    start_clock_s: float = Field(
+        default=0.0, ge=0, description="clock time of day at t = 0 (reporting only)"
+    )
+    service_level_target_s: float = Field(default=20.0, gt=0)
+    call_types: list[CallType] = Field(min_length=1)
+    agent_groups: list[AgentGroup] = Field(min_length=1)
+    metadata: dict[str, Any] = Field(default_factory=dict, description="provenance, free form")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        problems: list[str] = []
+        type_names = [c.name for c in self.call_types]
+        group_names = [g.name for g in self.agent_groups]
+        for kind, names in (("call_types", type_names), ("agent_groups", group_names)):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                problems.append(f"{kind}: duplicate names {dup}")
+        n = self.n_intervals
+        for i, c in enumerate(self.call_types):
+            if len(c.arrival_rates_per_hour) not in (1, n):
+                problems.append(
+                    f"call_types.{i}.arrival_rates_per_hour: has "
+                    f"{len(c.arrival_rates_per_hour)} values, expected 1 or n_intervals={n}"
+                )
+        for j, g in enumerate(self.agent_groups):
+            if len(g.head_count) not in (1, n):
+                problems.append(
+                    f"agent_groups.{j}.head_count: has {len(g.head_count)} values, "
+                    f"expected 1 or n_intervals={n}"
+                )
+            unknown = sorted(set(g.skills) - set(type_names))
+            if unknown:
+                problems.append(f"agent_groups.{j}.skills: unknown call types {unknown}")
+        served = {t for g in self.agent_groups for t in g.skills}
+        orphans = [t for t in type_names if t not in served]
+        if orphans:
+            problems.append(f"call_types: no agent group can serve {orphans}")
+        if self.intervals_per_day is not None and n % self.intervals_per_day:
+            problems.append(
+                f"intervals_per_day: {self.intervals_per_day} does not divide n_intervals={n}"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # ------------------------------------------------------------------ derived views
+    @property
+    def horizon_s(self) -> float:
+        return self.interval_s * self.n_intervals
+
+    @property
+    def type_names(self) -> list[str]:
+        return [c.name for c in self.call_types]
+
+    @property
+    def group_names(self) -> list[str]:
+        return [g.name for g in self.agent_groups]
+
+    def rates_per_hour(self, type_index: int) -> list[float]:
+        """Arrival rates of one type, one per interval (scalars broadcast)."""
+        r = self.call_types[type_index].arrival_rates_per_hour
+        return r * self.n_intervals if len(r) == 1 else list(r)
+
+    def head_counts(self, group_index: int) -> list[int]:
+        """Head count of one group, one per interval (scalars broadcast)."""
+        h = self.agent_groups[group_index].head_count
+        return h * self.n_intervals if len(h) == 1 else list(h)
+
+    def sl_target_s(self, type_index: int) -> float:
+        own = self.call_types[type_index].service_level_target_s
+        return self.service_level_target_s if own is None else own
+
+    def eligible_pairs(self) -> list[tuple[int, int]]:
+        """All (type index, group index) pairs where the group can serve the type."""
+        index = {name: k for k, name in enumerate(self.type_names)}
+        return sorted(
+            (index[t], g) for g, grp in enumerate(self.agent_groups) for t in grp.skills
+        )
+
+    def skill(self, type_index: int, group_index: int) -> Skill | None:
+        return self.agent_groups[group_index].skills.get(self.call_types[type_index].name)
+
+    # ------------------------------------------------------------------ construction and I/O
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> Scenario:
+        """Validate a plain mapping; errors name the source, each bad field and the reason."""
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{source}: a scenario must be a mapping, got {type(data).__name__}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            lines = [
+                f"  {'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+                for err in exc.errors()
+            ]
+            raise ScenarioError(f"{source}: invalid scenario\n" + "\n".join(lines)) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise ScenarioError(f"{path}: no such scenario file") from None
+        except yaml.YAMLError as exc:
+            raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+        return cls.from_dict(data, source=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=False)
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False, width=100)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    @classmethod
+    def single_pool(
+        cls,
+        arrival_rate_per_hour: float,
+        mean_handle_s: float,
+        n_agents: int,
+        mean_patience_s: float | None = None,
+        hours: float = 1.0,
+        service_level_target_s: float = 20.0,
+        name: str = "single_pool",
+    ) -> Scenario:
+        """An M/M/n (Erlang C) or, with a mean patience, M/M/n+M (Erlang A) center."""
+        return cls(
+            name=name,
+            interval_s=hours * 3600.0,
+            n_intervals=1,
+            service_level_target_s=service_level_target_s,
+            call_types=[
+                CallType(
+                    name="call",
+                    arrival_rates_per_hour=[arrival_rate_per_hour],
+                    patience=None if mean_patience_s is None else Exponential(mean_s=mean_patience_s),
+                )
+            ],
+            agent_groups=[
+                AgentGroup(
+                    name="agents",
+                    head_count=[n_agents],
+                    skills={"call": Skill(handle_time=Exponential(mean_s=mean_handle_s))},
+                )
+            ],
+        )
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AgentGroup",
+    "CallCost",
+    "CallType",
+    "RepeatCalls",
+    "Scenario",
+    "ScenarioError",
+    "Skill",
+]
