@@ -201,9 +201,7 @@ class Scenario(_Model):
     def eligible_pairs(self) -> list[tuple[int, int]]:
         """All (type index, group index) pairs where the group can serve the type."""
         index = {name: k for k, name in enumerate(self.type_names)}
-        return sorted(
-            (index[t], g) for g, grp in enumerate(self.agent_groups) for t in grp.skills
-        )
+        return sorted((index[t], g) for g, grp in enumerate(self.agent_groups) for t in grp.skills)
 
     def skill(self, type_index: int, group_index: int) -> Skill | None:
         return self.agent_groups[group_index].skills.get(self.call_types[type_index].name)
@@ -213,7 +211,9 @@ class Scenario(_Model):
     def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> Scenario:
         """Validate a plain mapping; errors name the source, each bad field and the reason."""
         if not isinstance(data, dict):
-            raise ScenarioError(f"{source}: a scenario must be a mapping, got {type(data).__name__}")
+            raise ScenarioError(
+                f"{source}: a scenario must be a mapping, got {type(data).__name__}"
+            )
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -264,7 +264,9 @@ class Scenario(_Model):
                 CallType(
                     name="call",
                     arrival_rates_per_hour=[arrival_rate_per_hour],
-                    patience=None if mean_patience_s is None else Exponential(mean_s=mean_patience_s),
+                    patience=None
+                    if mean_patience_s is None
+                    else Exponential(mean_s=mean_patience_s),
                 )
             ],
             agent_groups=[
