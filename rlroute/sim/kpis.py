@@ -1,0 +1,320 @@
+"""KPIs of a simulation run: counters kept while it runs, and the report built at the end.
+
+Memory stays flat as the horizon grows: per (type, interval) counters, a 1-second wait
+histogram per type and a time-weighted queue-length histogram, never a list of every call
+(unless the per-call log is asked for).
+
+Definitions (``offered`` counts every arrival, repeats included; a balk is an abandonment with
+wait 0; ``T`` is the type's service-level target):
+
+==========================  ==================================================================
+``service_level``           answered within T / (offered - abandoned within T): the common
+                            "excluding short abandons" definition
+``service_level_offered``   answered within T / offered (Erlang C's P(W <= T); Erlang A's
+                            P(answered within T))
+``service_level_answered``  answered within T / answered
+``asa``                     mean wait of answered calls (average speed of answer), seconds
+``mean_wait``               mean wait of all offered calls (an abandon waits its patience)
+``abandon_rate``            (abandoned + balked) / offered
+``aht``                     mean handle time of answered calls, seconds
+``occupancy``               agent busy time / agent time on duty, over [0, horizon]
+``fcr``                     answered calls resolved at first contact / answered
+``wait_p50 .. wait_p99``    percentiles of answered waits (1-second resolution)
+``queue_len_mean/p90/p99``  time-weighted queue length (all types), over [0, horizon]
+``agent_load_cv``           coefficient of variation of busy time across agents (fairness)
+``cost``                    the scenario's cost (waiting, abandonment, missed SL, unresolved)
+==========================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from rlroute.scenario import Scenario
+    from rlroute.sim.engine import Agent, Call, Simulator
+
+HIST_MAX_S = 3600  # waits beyond an hour share the last bin
+_COUNTERS = (
+    "offered",
+    "answered",
+    "answered_within",
+    "abandoned",
+    "abandoned_within",
+    "balked",
+    "resolved",
+    "repeats",
+)
+_SUMS = ("wait_answered", "wait_all", "handle")
+
+
+class StatsCollector:
+    """Accumulates counters while the simulator runs; cheap enough for the hot path."""
+
+    def __init__(self, scenario: Scenario, record_calls: bool = False) -> None:
+        K, n_int = len(scenario.call_types), scenario.n_intervals
+        self.n_types, self.n_intervals = K, n_int
+        self.target = [scenario.sl_target_s(k) for k in range(K)]
+        self.count = {name: [[0] * n_int for _ in range(K)] for name in _COUNTERS}
+        self.sum = {name: [[0.0] * n_int for _ in range(K)] for name in _SUMS}
+        self.wait_hist = [[0] * (HIST_MAX_S + 1) for _ in range(K)]
+        self.zero_waits = [0] * K  # answered at once: lets percentiles report an exact 0
+        self.queue_time: dict[int, float] = defaultdict(float)
+        self.busy_area = 0.0
+        self.present_area = 0.0
+        self.queue_area = 0.0
+        self.interval_busy = [0.0] * n_int
+        self.interval_present = [0.0] * n_int
+        self.interval_queue = [0.0] * n_int
+        self.record_calls = record_calls
+        self.log: list[tuple] = []
+        self.unserved = [0] * K
+        self.unserved_wait = 0.0
+
+    # hot path ---------------------------------------------------------------
+    def integrate(self, sim: Simulator, dt: float) -> None:
+        self.busy_area += sim.busy_count * dt
+        self.present_area += sim.present_count * dt
+        q = sum(sim.queue_len)
+        self.queue_area += q * dt
+        self.queue_time[q] += dt
+
+    def close_interval(self, i: int) -> None:
+        """Book the time integrals accumulated since the last boundary to interval i."""
+        prev_b = sum(self.interval_busy)
+        prev_p = sum(self.interval_present)
+        prev_q = sum(self.interval_queue)
+        self.interval_busy[i] = self.busy_area - prev_b
+        self.interval_present[i] = self.present_area - prev_p
+        self.interval_queue[i] = self.queue_area - prev_q
+
+    def offered(self, call: Call) -> None:
+        self.count["offered"][call.type][call.interval] += 1
+        if call.is_repeat:
+            self.count["repeats"][call.type][call.interval] += 1
+
+    def balked(self, call: Call, now: float) -> None:
+        k, i = call.type, call.interval
+        self.count["balked"][k][i] += 1
+        self.count["abandoned_within"][k][i] += 1
+        if self.record_calls:
+            self.log.append((call, "balked", 0.0, now, math.nan, -1, -1, False))
+
+    def abandoned(self, call: Call, now: float) -> None:
+        k, i = call.type, call.interval
+        wait = now - call.arrival
+        self.count["abandoned"][k][i] += 1
+        if wait <= self.target[k]:
+            self.count["abandoned_within"][k][i] += 1
+        self.sum["wait_all"][k][i] += wait
+        if self.record_calls:
+            self.log.append((call, "abandoned", wait, now, math.nan, -1, -1, False))
+
+    def answered(
+        self, call: Call, agent: Agent, now: float, wait: float, handle: float, resolved: bool
+    ) -> None:
+        k, i = call.type, call.interval
+        c = self.count
+        c["answered"][k][i] += 1
+        if wait <= self.target[k]:
+            c["answered_within"][k][i] += 1
+        if resolved:
+            c["resolved"][k][i] += 1
+        s = self.sum
+        s["wait_answered"][k][i] += wait
+        s["wait_all"][k][i] += wait
+        s["handle"][k][i] += handle
+        self.wait_hist[k][min(int(wait), HIST_MAX_S)] += 1
+        if wait == 0.0:
+            self.zero_waits[k] += 1
+        if self.record_calls:
+            self.log.append((call, "answered", wait, now, handle, agent.group, agent.id, resolved))
+
+    def finish(self, sim: Simulator) -> None:
+        """Calls still queued when nothing else can happen (no agent, infinite patience)."""
+        for k, q in enumerate(sim.queues):
+            for call in q:
+                if call.state == 0:
+                    self.unserved[k] += 1
+                    self.unserved_wait += sim.now - call.arrival
+                    if self.record_calls:
+                        self.log.append(
+                            (
+                                call,
+                                "unserved",
+                                sim.now - call.arrival,
+                                sim.now,
+                                math.nan,
+                                -1,
+                                -1,
+                                False,
+                            )
+                        )
+
+    # reporting --------------------------------------------------------------
+    def report(self, sim: Simulator) -> KPIReport:
+        sc = sim.scenario
+        arrays = {n: np.asarray(v, dtype=float) for n, v in {**self.count, **self.sum}.items()}
+        overall = _kpis({n: a.sum() for n, a in arrays.items()})
+        overall["occupancy"] = _ratio(self.busy_area, self.present_area)
+        total_t = sum(self.queue_time.values())
+        overall["queue_len_mean"] = _ratio(self.queue_area, total_t)
+        overall.update(_queue_percentiles(self.queue_time))
+        overall.update(_wait_percentiles(np.sum(self.wait_hist, axis=0), sum(self.zero_waits)))
+        overall["p_wait"] = _ratio(overall["answered"] - sum(self.zero_waits), overall["answered"])
+        busy = np.array([a.busy_time for a in sim.agents])
+        overall["agent_load_cv"] = (
+            float(busy.std() / busy.mean()) if busy.size and busy.mean() > 0 else 0.0
+        )
+        overall["cost"] = sim.cost
+        overall["cost_per_call"] = _ratio(sim.cost, overall["offered"])
+        overall["unserved"] = float(sum(self.unserved))
+        overall["decisions"] = float(sim.n_decisions)
+
+        by_type = []
+        for k, name in enumerate(sc.type_names):
+            row = {"call_type": name, **_kpis({n: a[k].sum() for n, a in arrays.items()})}
+            row.update(_wait_percentiles(np.asarray(self.wait_hist[k]), self.zero_waits[k]))
+            by_type.append(row)
+        by_interval = []
+        for i in range(sc.n_intervals):
+            row = {
+                "interval": i,
+                "start_s": i * sc.interval_s,
+                **_kpis({n: a[:, i].sum() for n, a in arrays.items()}),
+            }
+            row["occupancy"] = _ratio(self.interval_busy[i], self.interval_present[i])
+            row["agents_on_duty"] = self.interval_present[i] / sc.interval_s
+            row["queue_len_mean"] = self.interval_queue[i] / sc.interval_s
+            by_interval.append(row)
+        by_type_interval = [
+            {"call_type": name, "interval": i, **_kpis({n: a[k, i] for n, a in arrays.items()})}
+            for k, name in enumerate(sc.type_names)
+            for i in range(sc.n_intervals)
+        ]
+        by_group = []
+        for g, name in enumerate(sc.group_names):
+            members = [a for a in sim.agents if a.group == g]
+            loads = np.array([a.busy_time for a in members]) if members else np.zeros(0)
+            by_group.append(
+                {
+                    "group": name,
+                    "agents": len(members),
+                    "answered": float(sum(a.n_served for a in members)),
+                    "busy_s": float(loads.sum()),
+                    "load_cv": float(loads.std() / loads.mean())
+                    if loads.size and loads.mean() > 0
+                    else 0.0,
+                }
+            )
+        return KPIReport(
+            overall=overall,
+            by_type=pd.DataFrame(by_type),
+            by_interval=pd.DataFrame(by_interval),
+            by_type_interval=pd.DataFrame(by_type_interval),
+            by_group=pd.DataFrame(by_group),
+        )
+
+    def call_log(self, sim: Simulator) -> pd.DataFrame:
+        if not self.record_calls:
+            raise RuntimeError("the per-call log was not recorded: pass record_calls=True")
+        names_t, names_g = sim.scenario.type_names, sim.scenario.group_names
+        rows = [
+            {
+                "call_id": c.id,
+                "customer_id": c.customer,
+                "call_type": names_t[c.type],
+                "is_repeat": c.is_repeat,
+                "arrival_s": c.arrival,
+                "outcome": outcome,
+                "wait_s": wait,
+                "patience_s": c.patience,
+                "service_start_s": t if outcome == "answered" else math.nan,
+                "service_end_s": t + handle if outcome == "answered" else math.nan,
+                "handle_s": handle,
+                "group": names_g[g] if g >= 0 else None,
+                "agent_id": a,
+                "resolved": res,
+            }
+            for c, outcome, wait, t, handle, g, a, res in self.log
+        ]
+        return pd.DataFrame(rows).sort_values(["arrival_s", "call_id"], ignore_index=True)
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else math.nan
+
+
+def _kpis(t: dict[str, Any]) -> dict[str, float]:
+    """KPIs from summed counters (any aggregation level)."""
+    offered, answered = t["offered"], t["answered"]
+    lost = t["abandoned"] + t["balked"]
+    return {
+        "offered": float(offered),
+        "answered": float(answered),
+        "abandoned": float(t["abandoned"]),
+        "balked": float(t["balked"]),
+        "repeats": float(t["repeats"]),
+        "service_level": _ratio(t["answered_within"], offered - t["abandoned_within"]),
+        "service_level_offered": _ratio(t["answered_within"], offered),
+        "service_level_answered": _ratio(t["answered_within"], answered),
+        "asa": _ratio(t["wait_answered"], answered),
+        "mean_wait": _ratio(t["wait_all"], offered),
+        "abandon_rate": _ratio(lost, offered),
+        "aht": _ratio(t["handle"], answered),
+        "fcr": _ratio(t["resolved"], answered),
+    }
+
+
+def _wait_percentiles(hist: np.ndarray, zeros: int) -> dict[str, float]:
+    """Percentiles from the 1-second histogram: exact 0 for calls answered at once, else the
+    upper edge of the bin (conservative by under a second)."""
+    total = hist.sum()
+    if total == 0:
+        return {f"wait_p{p}": math.nan for p in (50, 90, 95, 99)}
+    cum = np.cumsum(hist) / total
+    out = {}
+    for p in (50, 90, 95, 99):
+        q = p / 100.0
+        out[f"wait_p{p}"] = 0.0 if zeros / total >= q else float(np.searchsorted(cum, q) + 1)
+    return out
+
+
+def _queue_percentiles(queue_time: dict[int, float]) -> dict[str, float]:
+    if not queue_time:
+        return {"queue_len_p90": math.nan, "queue_len_p99": math.nan}
+    lengths = np.array(sorted(queue_time))
+    weights = np.array([queue_time[q] for q in lengths])
+    cum = np.cumsum(weights) / weights.sum()
+    return {
+        "queue_len_p90": float(lengths[np.searchsorted(cum, 0.90)]),
+        "queue_len_p99": float(lengths[np.searchsorted(cum, 0.99)]),
+    }
+
+
+@dataclass
+class KPIReport:
+    """KPIs overall, per call type, per interval (by arrival), per type and interval, per group."""
+
+    overall: dict[str, float]
+    by_type: pd.DataFrame
+    by_interval: pd.DataFrame
+    by_type_interval: pd.DataFrame
+    by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __getitem__(self, key: str) -> float:
+        return self.overall[key]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": dict(self.overall),
+            "by_type": self.by_type.to_dict(orient="records"),
+            "by_interval": self.by_interval.to_dict(orient="records"),
+            "by_group": self.by_group.to_dict(orient="records"),
+        }
