@@ -1,0 +1,58 @@
+"""Find a Scenario by name, path, mapping or object: the one resolver every layer uses.
+
+Named scenarios are the YAML files of the ``scenario`` config group (``configs/scenario/``),
+so ``gym.make(..., scenario="n_design")``, ``rlroute-bench scenario=n_design`` and
+``load_scenario("n_design")`` all read the same file. The config folder is the repository's
+``configs/`` (an editable install, the supported setup) or ``$RLROUTE_CONFIG_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rlroute.scenario import Scenario, ScenarioError
+
+
+def config_dir() -> Path:
+    """The Hydra config folder: ``$RLROUTE_CONFIG_DIR`` or ``configs/`` beside the package."""
+    env = os.environ.get("RLROUTE_CONFIG_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "configs"
+
+
+def scenario_names() -> list[str]:
+    """Names of the scenarios in the ``scenario`` config group."""
+    folder = config_dir() / "scenario"
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_scenario(spec: Scenario | str | Path | Mapping[str, Any]) -> Scenario:
+    """Resolve ``spec``: a Scenario, a mapping (e.g. a Hydra node), a YAML path, or a name."""
+    if isinstance(spec, Scenario):
+        return spec
+    if isinstance(spec, Mapping):
+        return Scenario.from_dict(_plain(spec))
+    path = Path(spec)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return Scenario.from_yaml(path)
+    named = config_dir() / "scenario" / f"{spec}.yaml"
+    if named.exists():
+        return Scenario.from_yaml(named)
+    raise ScenarioError(
+        f"unknown scenario {spec!r}: not a file, and not one of {scenario_names()} "
+        f"in {config_dir() / 'scenario'}"
+    )
+
+
+def _plain(node: Mapping[str, Any]) -> dict[str, Any]:
+    """An OmegaConf node or nested mapping as plain dicts and lists."""
+    try:
+        from omegaconf import DictConfig, OmegaConf
+
+        if isinstance(node, DictConfig):
+            return OmegaConf.to_container(node, resolve=True)  # type: ignore[return-value]
+    except ImportError:  # pragma: no cover - hydra is a dependency, but sim works without it
+        pass
+    return dict(node)
