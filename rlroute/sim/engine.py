@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
+from collections import defaultdict, deque
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from rlroute.sim.router import Router
 
 INF = math.inf
+_BLOCK_CALLS = 2048  # expected arrivals drawn per batch
 # Event kinds in the heap. Interval boundaries and first-time arrivals are not heap events:
 # they come from a scalar clock and a pre-drawn, sorted batch, which is much cheaper.
 _SERVICE_END = 0
@@ -157,6 +158,9 @@ class Simulator:
         self._balk_len = [
             INF if c.balk_queue_length is None else c.balk_queue_length for c in scenario.call_types
         ]
+        self._can_balk = [
+            c.balk_probability > 0 or c.balk_queue_length is not None for c in scenario.call_types
+        ]
         self._repeat = [c.repeat for c in scenario.call_types]
         self._day_shape = [c.day_multiplier_shape for c in scenario.call_types]
         self._ipd = scenario.intervals_per_day or scenario.n_intervals
@@ -186,14 +190,22 @@ class Simulator:
         self.agents: list[Agent] = []
         self.busy_count = 0
         self.present_count = 0
+        self.queue_total = 0
+        # Time integrals over [0, horizon], kept here because they change at every event.
+        self.busy_area = 0.0
+        self.present_area = 0.0
+        self.queue_area = 0.0
+        self.queue_time: dict[int, float] = defaultdict(float)
         self._heap: list[tuple[float, int, int, Any]] = []
         self._seq = 0
         self._next_call_id = 0
         self._interval = -1  # index of the current interval; -1 before the start
+        self._block, self._n_blocks = 0, 0  # arrival block inside the interval
         self._next_boundary = 0.0
         self._draining = False
         self._held = False
         self._finished = False
+        self._dispatch: Any = None  # set by run(): decide inside the event loop
         self._arr: list[tuple] = []
         self._arr_pos = 0
         self._next_arrival = INF
@@ -207,7 +219,10 @@ class Simulator:
     def decision_possible(self) -> bool:
         """True when some waiting call has an idle agent able to take it."""
         qlen, idle = self.queue_len, self.idle_count
-        return any(qlen[k] and idle[g] for k, g in self.pairs)
+        for k, g in self.pairs:  # noqa: SIM110 - a plain loop is twice as fast as any(genexpr)
+            if qlen[k] and idle[g]:
+                return True
+        return False
 
     def action_mask(self, work_conserving: bool = True) -> np.ndarray:
         """Valid actions now: assignable pairs, and hold (if allowed or if nothing else is)."""
@@ -252,44 +267,130 @@ class Simulator:
         self._assign(k, g, agent)
 
     def advance(self) -> bool:
-        """Run events until the next decision epoch (True) or the end of the run (False)."""
+        """Run events until the next decision epoch (True) or the end of the run (False).
+
+        The hot loop of the whole library, so handlers for the frequent events are inlined and
+        only the part of the state an event touched is checked for a new decision epoch.
+        """
         if self._finished:
             return False
-        heap = self._heap
-        while True:
-            if self._held:
-                self._held = False
-            elif self.decision_possible():
+        dispatch = self._dispatch
+        if self._held:
+            self._held = False
+            full_check = True  # the declined epoch may still be open after the next event
+        elif self.decision_possible():
+            if dispatch is None:
                 self.n_decisions += 1
                 return True
+            full_check = dispatch()
+        else:
+            full_check = False
+        heap = self._heap
+        qlen, idle_n = self.queue_len, self.idle_count
+        groups_of_type, types_of_group = self.groups_of_type, self.types_of_group
+        heappop = heapq.heappop
+        queue_time = self.queue_time
+        while True:
             t_heap = heap[0][0] if heap else INF
             t_arr = self._next_arrival
             t_bnd = self._next_boundary
-            if t_bnd <= t_heap and t_bnd <= t_arr and t_bnd < INF:
-                self._clock(t_bnd)
-                self._boundary()
-            elif t_heap <= t_arr and t_heap < INF:
-                t, _, kind, obj = heapq.heappop(heap)
-                self._clock(t)
-                if kind == _SERVICE_END:
-                    self._service_end(obj)
-                elif kind == _ABANDON:
-                    self._abandon(obj)
-                else:
-                    self._enqueue(obj)
-            elif t_arr < INF:
-                self._clock(t_arr)
-                self._arrival()
+            # --- advance the clock and integrate the time-weighted statistics
+            if t_bnd <= t_heap and t_bnd <= t_arr:
+                t = t_bnd
             else:
+                t = t_heap if t_heap <= t_arr else t_arr
+            if t == INF:
                 self._finish()
                 return False
+            dt = t - self.now
+            if dt > 0.0:
+                self.now = t
+                if self._wait_cost_rate:
+                    self.cost += self._wait_cost_rate * dt
+                if not self._draining:
+                    self.busy_area += self.busy_count * dt
+                    self.present_area += self.present_count * dt
+                    q = self.queue_total
+                    if q:
+                        self.queue_area += q * dt
+                    queue_time[q] += dt
+            # --- process the event; then look for a decision epoch where it could have opened
+            if t == t_bnd:
+                self._boundary()
+                full_check = True
+            elif t == t_heap:
+                _, _, kind, obj = heappop(heap)
+                if kind == _SERVICE_END:
+                    g = self._service_end(obj)
+                    if g >= 0 and not full_check:
+                        for k in types_of_group[g]:
+                            if qlen[k]:
+                                if dispatch is None:
+                                    self.n_decisions += 1
+                                    return True
+                                full_check = dispatch()
+                                break
+                        continue
+                elif kind == _ABANDON:
+                    self._abandon(obj)
+                    if not full_check:
+                        continue
+                else:
+                    self._offer(obj, float(self.streams.repeat[obj.type].random()))
+                    full_check = True
+            else:
+                k = self._arrival()
+                if k >= 0 and not full_check:
+                    for g in groups_of_type[k]:
+                        if idle_n[g]:
+                            if dispatch is None:
+                                self.n_decisions += 1
+                                return True
+                            full_check = dispatch()
+                            break
+                    continue
+            if full_check:
+                if self.decision_possible():
+                    if dispatch is None:
+                        self.n_decisions += 1
+                        return True
+                    full_check = dispatch()
+                else:
+                    full_check = False
 
-    def run(self, router: Router) -> KPIReport:
-        """Simulate the whole horizon with ``router`` making every decision."""
+    def run(self, router: Router, *, validate: bool = False) -> KPIReport:
+        """Simulate the whole horizon with ``router`` making every decision.
+
+        The router is called from inside the event loop (no return to the caller at each
+        epoch); the decisions are exactly those of ``while advance(): step(router.act(sim))``,
+        which ``validate=True`` runs instead (slower, checks every action).
+        """
         router.reset(self)
         act, step, advance = router.act, self.step, self.advance
-        while advance():
-            step(act(self))
+        if validate:
+            while advance():
+                step(act(self))
+            return self.report()
+        hold, pairs, assign = self.HOLD, self.pairs, self._assign
+
+        def dispatch() -> bool:
+            # Atomic decisions at one instant until the router holds or nothing is assignable;
+            # returns True if the router held while an assignment was possible.
+            while True:
+                a = act(self)
+                if a == hold:
+                    return self.decision_possible()
+                self.n_decisions += 1
+                k, g = pairs[a]
+                assign(k, g, None)
+                if not self.decision_possible():
+                    return False
+
+        self._dispatch = dispatch
+        try:
+            advance()
+        finally:
+            self._dispatch = None
         return self.report()
 
     def report(self) -> KPIReport:
@@ -301,25 +402,21 @@ class Simulator:
         return self.stats.call_log(self)
 
     # ------------------------------------------------------------------ event handlers
-    def _clock(self, t: float) -> None:
-        dt = t - self.now
-        if dt > 0.0:
-            self.cost += self._wait_cost_rate * dt
-            if not self._draining:
-                self.stats.integrate(self, dt)
-            self.now = t
-
     def _boundary(self) -> None:
-        """Close the current interval; open the next (staffing, arrival batch) or start the drain."""
+        """Open the next arrival block; at an interval's start also close the previous
+        interval and apply the new staffing, or start the drain after the horizon."""
+        if self._block + 1 < self._n_blocks:
+            self._block += 1
+            self._open_block()
+            return
         if self._interval >= 0:
-            self.stats.close_interval(self._interval)
+            self.stats.close_interval(self._interval, self)
         self._interval += 1
         i = self._interval
         if i >= self.n_intervals:
             self._draining = True
             self._next_boundary = INF
             return
-        self._next_boundary = (i + 1) * self.interval_s
         if i % self._ipd == 0:
             day = self.streams.day
             self._day_mult = [
@@ -328,7 +425,19 @@ class Simulator:
             ]
         for g in range(self.n_groups):
             self._staff(g, self._heads[g][i])
-        self._draw_arrivals(i)
+        # Draw arrivals in blocks of about _BLOCK_CALLS calls so memory stays flat however
+        # long the interval (a stationary study may use one interval of hundreds of hours).
+        expected = sum(r[i] * m for r, m in zip(self._rates, self._day_mult)) * self.interval_s
+        self._n_blocks = max(1, math.ceil(expected / _BLOCK_CALLS))
+        self._block = 0
+        self._open_block()
+
+    def _open_block(self) -> None:
+        i, j, m = self._interval, self._block, self._n_blocks
+        length = self.interval_s / m
+        start = i * self.interval_s + j * length
+        self._next_boundary = (i + 1) * self.interval_s if j + 1 == m else start + length
+        self._draw_arrivals(i, start, length)
 
     def _staff(self, g: int, target: int) -> None:
         on_duty = [a for a in self.agents if a.group == g and a.present and not a.leaving]
@@ -358,9 +467,9 @@ class Simulator:
             for a in busy[:remove]:
                 a.leaving = True
 
-    def _draw_arrivals(self, i: int) -> None:
-        """Draw interval i's arrivals of every type, with each call's own random numbers."""
-        start, length = i * self.interval_s, self.interval_s
+    def _draw_arrivals(self, i: int, start: float, length: float) -> None:
+        """Draw the arrivals of every type in [start, start + length) of interval i, with each
+        call's own random numbers, from the type's own streams (common random numbers)."""
         s = self.streams
         batches = []
         for k in range(self.n_types):
@@ -389,7 +498,8 @@ class Simulator:
         self._arr_pos = 0
         self._next_arrival = self._arr[0][0]
 
-    def _arrival(self) -> None:
+    def _arrival(self) -> int:
+        """First-time arrival from the pre-drawn batch; returns its type, or -1 if it balked."""
         t, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay = self._arr[self._arr_pos]
         self._arr_pos += 1
         self._next_arrival = self._arr[self._arr_pos][0] if self._arr_pos < len(self._arr) else INF
@@ -398,30 +508,32 @@ class Simulator:
         call = Call(
             cid, k, t, self._interval, patience, service_u, resolve_u, rep_u, rep_delay, cid, False
         )
-        self._offer(call, balk_u)
+        return k if self._offer(call, balk_u) else -1
 
-    def _enqueue(self, call: Call) -> None:
-        """A repeat call arrives (its random numbers come from the type's repeat stream)."""
-        call.interval = min(int(call.arrival // self.interval_s), self.n_intervals - 1)
-        self._offer(call, float(self.streams.repeat[call.type].random()))
-
-    def _offer(self, call: Call, balk_u: float) -> None:
+    def _offer(self, call: Call, balk_u: float) -> bool:
+        """A call arrives: it balks (False) or joins its queue (True)."""
         k = call.type
         self.stats.offered(call)
-        idle = self.idle_count
-        if not any(idle[g] for g in self.groups_of_type[k]) and (
-            balk_u < self._balk_p[k] or self.queue_len[k] >= self._balk_len[k]
-        ):
+        if self._can_balk[k] and self._balks(k, balk_u):
             call.state = ABANDONED
             self.cost += self.cost_abandon[k]
             self.stats.balked(call, self.now)
-            return
+            return False
         self.queues[k].append(call)
         self.queue_len[k] += 1
+        self.queue_total += 1
         self._wait_cost_rate += self.cost_wait[k]
         if call.patience < INF:
             self._seq += 1
             heapq.heappush(self._heap, (self.now + call.patience, self._seq, _ABANDON, call))
+        return True
+
+    def _balks(self, k: int, balk_u: float) -> bool:
+        idle = self.idle_count
+        for g in self.groups_of_type[k]:
+            if idle[g]:
+                return False  # an agent is free: nobody balks at a call answered at once
+        return balk_u < self._balk_p[k] or self.queue_len[k] >= self._balk_len[k]
 
     def _abandon(self, call: Call) -> None:
         if call.state != WAITING:
@@ -429,6 +541,7 @@ class Simulator:
         k = call.type
         call.state = ABANDONED
         self.queue_len[k] -= 1
+        self.queue_total -= 1
         self._wait_cost_rate -= self.cost_wait[k]
         self.cost += self.cost_abandon[k]
         self.stats.abandoned(call, self.now)
@@ -447,6 +560,7 @@ class Simulator:
             idle.remove(agent)
         now = self.now
         self.queue_len[k] -= 1
+        self.queue_total -= 1
         self.idle_count[g] -= 1
         self._wait_cost_rate -= self.cost_wait[k]
         call.state = SERVED
@@ -483,7 +597,7 @@ class Simulator:
             cid,
             k,
             t_back,
-            -1,
+            min(int(t_back // self.interval_s), self.n_intervals - 1),
             INF if pat is None else float(pat.sample(rs, 1)[0]),
             float(rs.random()),
             float(rs.random()),
@@ -495,21 +609,24 @@ class Simulator:
         self._seq += 1
         heapq.heappush(self._heap, (t_back, self._seq, _REPEAT, again))
 
-    def _service_end(self, agent: Agent) -> None:
+    def _service_end(self, agent: Agent) -> int:
+        """The agent finishes a call: returns its group if it is now idle, -1 if it left."""
         agent.call = None
         self.busy_count -= 1
         if agent.leaving:
             agent.leaving = False
             agent.present = False
             self.present_count -= 1
-            return
+            return -1
+        g = agent.group
         agent.idle_since = self.now
-        self.idle[agent.group].append(agent)
-        self.idle_count[agent.group] += 1
+        self.idle[g].append(agent)
+        self.idle_count[g] += 1
+        return g
 
     def _finish(self) -> None:
-        if self._interval < self.n_intervals and self._interval >= 0 and not self._draining:
-            self.stats.close_interval(self._interval)
+        if 0 <= self._interval < self.n_intervals and not self._draining:
+            self.stats.close_interval(self._interval, self)
         self._finished = True
         self.stats.finish(self)
 

@@ -29,7 +29,6 @@ wait 0; ``T`` is the type's service-level target):
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -63,12 +62,17 @@ class StatsCollector:
         self.target = [scenario.sl_target_s(k) for k in range(K)]
         self.count = {name: [[0] * n_int for _ in range(K)] for name in _COUNTERS}
         self.sum = {name: [[0.0] * n_int for _ in range(K)] for name in _SUMS}
+        # Direct references for the hot path (the same lists as in the dicts above).
+        self._n_answered = self.count["answered"]
+        self._n_within = self.count["answered_within"]
+        self._n_resolved = self.count["resolved"]
+        self._n_offered = self.count["offered"]
+        self._s_wait_answered = self.sum["wait_answered"]
+        self._s_wait_all = self.sum["wait_all"]
+        self._s_handle = self.sum["handle"]
         self.wait_hist = [[0] * (HIST_MAX_S + 1) for _ in range(K)]
         self.zero_waits = [0] * K  # answered at once: lets percentiles report an exact 0
-        self.queue_time: dict[int, float] = defaultdict(float)
-        self.busy_area = 0.0
-        self.present_area = 0.0
-        self.queue_area = 0.0
+        self._booked = (0.0, 0.0, 0.0)
         self.interval_busy = [0.0] * n_int
         self.interval_present = [0.0] * n_int
         self.interval_queue = [0.0] * n_int
@@ -77,25 +81,16 @@ class StatsCollector:
         self.unserved = [0] * K
         self.unserved_wait = 0.0
 
-    # hot path ---------------------------------------------------------------
-    def integrate(self, sim: Simulator, dt: float) -> None:
-        self.busy_area += sim.busy_count * dt
-        self.present_area += sim.present_count * dt
-        q = sum(sim.queue_len)
-        self.queue_area += q * dt
-        self.queue_time[q] += dt
-
-    def close_interval(self, i: int) -> None:
-        """Book the time integrals accumulated since the last boundary to interval i."""
-        prev_b = sum(self.interval_busy)
-        prev_p = sum(self.interval_present)
-        prev_q = sum(self.interval_queue)
-        self.interval_busy[i] = self.busy_area - prev_b
-        self.interval_present[i] = self.present_area - prev_p
-        self.interval_queue[i] = self.queue_area - prev_q
+    # event hooks ------------------------------------------------------------
+    def close_interval(self, i: int, sim: Simulator) -> None:
+        """Book the simulator's time integrals accumulated since the last boundary to i."""
+        self.interval_busy[i] = sim.busy_area - self._booked[0]
+        self.interval_present[i] = sim.present_area - self._booked[1]
+        self.interval_queue[i] = sim.queue_area - self._booked[2]
+        self._booked = (sim.busy_area, sim.present_area, sim.queue_area)
 
     def offered(self, call: Call) -> None:
-        self.count["offered"][call.type][call.interval] += 1
+        self._n_offered[call.type][call.interval] += 1
         if call.is_repeat:
             self.count["repeats"][call.type][call.interval] += 1
 
@@ -120,16 +115,14 @@ class StatsCollector:
         self, call: Call, agent: Agent, now: float, wait: float, handle: float, resolved: bool
     ) -> None:
         k, i = call.type, call.interval
-        c = self.count
-        c["answered"][k][i] += 1
+        self._n_answered[k][i] += 1
         if wait <= self.target[k]:
-            c["answered_within"][k][i] += 1
+            self._n_within[k][i] += 1
         if resolved:
-            c["resolved"][k][i] += 1
-        s = self.sum
-        s["wait_answered"][k][i] += wait
-        s["wait_all"][k][i] += wait
-        s["handle"][k][i] += handle
+            self._n_resolved[k][i] += 1
+        self._s_wait_answered[k][i] += wait
+        self._s_wait_all[k][i] += wait
+        self._s_handle[k][i] += handle
         self.wait_hist[k][min(int(wait), HIST_MAX_S)] += 1
         if wait == 0.0:
             self.zero_waits[k] += 1
@@ -162,10 +155,10 @@ class StatsCollector:
         sc = sim.scenario
         arrays = {n: np.asarray(v, dtype=float) for n, v in {**self.count, **self.sum}.items()}
         overall = _kpis({n: a.sum() for n, a in arrays.items()})
-        overall["occupancy"] = _ratio(self.busy_area, self.present_area)
-        total_t = sum(self.queue_time.values())
-        overall["queue_len_mean"] = _ratio(self.queue_area, total_t)
-        overall.update(_queue_percentiles(self.queue_time))
+        overall["occupancy"] = _ratio(sim.busy_area, sim.present_area)
+        total_t = sum(sim.queue_time.values())
+        overall["queue_len_mean"] = _ratio(sim.queue_area, total_t)
+        overall.update(_queue_percentiles(sim.queue_time))
         overall.update(_wait_percentiles(np.sum(self.wait_hist, axis=0), sum(self.zero_waits)))
         overall["p_wait"] = _ratio(overall["answered"] - sum(self.zero_waits), overall["answered"])
         busy = np.array([a.busy_time for a in sim.agents])

@@ -54,6 +54,9 @@ class FIFORouter:
 
     def act(self, sim: Simulator) -> int:
         qlen, idle = sim.queue_len, sim.idle_count
+        if len(sim.pairs) == 1:  # a single pool: nothing to choose
+            k, g = sim.pairs[0]
+            return 0 if qlen[k] and idle[g] else sim.HOLD
         best, best_key = sim.HOLD, None
         for a, (k, g) in enumerate(sim.pairs):
             if qlen[k] and idle[g]:

@@ -1,0 +1,97 @@
+"""Simulator speed: calls simulated per second, rlroute against ciw on the same M/M/n+M model.
+
+Run on demand (not a test): ``python benchmarks/sim_speed.py``. Both simulators run the same
+model (Poisson arrivals, exponential handle times and patience, FIFO, n agents) in this one
+process, so the ratio is measured on the same machine at the same moment. Memory is reported
+as the peak traced allocation (``tracemalloc``) for two horizons: it should stay flat as the
+horizon grows, since rlroute keeps counters, not call lists.
+
+ciw is a benchmark-only dependency (``pip install -e '.[dev]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import tracemalloc
+
+import ciw
+
+from rlroute.scenario import Scenario
+from rlroute.sim import FIFORouter, Simulator
+
+
+def run_rlroute(lam_h: float, aht: float, n: int, patience: float, hours: float, seed: int):
+    scenario = Scenario.single_pool(lam_h, aht, n, mean_patience_s=patience, hours=hours)
+    t0 = time.perf_counter()
+    report = Simulator(scenario, seed=seed).run(FIFORouter())
+    return report.overall["offered"], time.perf_counter() - t0, report.overall
+
+
+def run_ciw(lam_h: float, aht: float, n: int, patience: float, hours: float, seed: int):
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=lam_h / 3600.0)],
+        service_distributions=[ciw.dists.Exponential(rate=1.0 / aht)],
+        number_of_servers=[n],
+        reneging_time_distributions=[ciw.dists.Exponential(rate=1.0 / patience)],
+    )
+    ciw.seed(seed)  # ciw only offers a global seed; confined to this benchmark
+    t0 = time.perf_counter()
+    q = ciw.Simulation(network)
+    q.simulate_until_max_time(hours * 3600.0)
+    elapsed = time.perf_counter() - t0
+    records = q.get_all_records()
+    return len(records), elapsed, records
+
+
+def peak_memory_mib(hours: float, args: argparse.Namespace) -> float:
+    gc.collect()
+    tracemalloc.start()
+    run_rlroute(args.rate, args.aht, args.agents, args.patience, hours, args.seed)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=1170.0, help="arrivals per hour")
+    parser.add_argument("--aht", type=float, default=300.0, help="mean handle time, s")
+    parser.add_argument("--patience", type=float, default=300.0, help="mean patience, s")
+    parser.add_argument("--hours", type=float, default=50.0, help="rlroute horizon")
+    parser.add_argument("--ciw-hours", type=float, default=5.0, help="ciw horizon (it is slow)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    load = args.rate * args.aht / 3600.0
+    print(
+        f"M/M/{args.agents}+M: {args.rate:g} calls/h, AHT {args.aht:g} s "
+        f"({load:.1f} Erlangs), mean patience {args.patience:g} s\n"
+    )
+    n_ours, t_ours, kpis = run_rlroute(
+        args.rate, args.aht, args.agents, args.patience, args.hours, args.seed
+    )
+    n_ciw, t_ciw, _ = run_ciw(
+        args.rate, args.aht, args.agents, args.patience, args.ciw_hours, args.seed
+    )
+    ours, theirs = n_ours / t_ours, n_ciw / t_ciw
+    print("| simulator | horizon (h) | calls | seconds | calls/s | ratio |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        f"| ciw {ciw.__version__} | {args.ciw_hours:g} | {n_ciw} | {t_ciw:.2f} | {theirs:,.0f} | 1.0 |"
+    )
+    print(
+        f"| rlroute | {args.hours:g} | {n_ours:.0f} | {t_ours:.2f} | {ours:,.0f} | "
+        f"{ours / theirs:.1f} |"
+    )
+    print(f"\nrlroute KPIs: abandon_rate {kpis['abandon_rate']:.4f}, asa {kpis['asa']:.2f} s")
+    short, long_ = args.hours / 5, args.hours
+    m_short, m_long = peak_memory_mib(short, args), peak_memory_mib(long_, args)
+    print("\n| rlroute horizon (h) | peak traced memory (MiB) |\n|---:|---:|")
+    print(f"| {short:g} | {m_short:.2f} |\n| {long_:g} | {m_long:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
