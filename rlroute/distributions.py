@@ -160,14 +160,13 @@ class Empirical(_Dist):
                 )
             if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
                 raise ValueError("weights must be non-negative with a positive sum")
-        return self
-
-    def model_post_init(self, __context: object) -> None:
+        # The sorted table behind ppf/sample, built once (the model is frozen).
         order = np.argsort(self.values, kind="stable")
         vals = np.asarray(self.values, dtype=float)[order]
         w = np.ones(len(vals)) if self.weights is None else np.asarray(self.weights)[order]
         self._sorted = vals.tolist()
         self._cum = (np.cumsum(w) / w.sum()).tolist()
+        return self
 
     def _table(self) -> tuple[list[float], list[float]]:
         return self._sorted, self._cum

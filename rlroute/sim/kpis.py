@@ -8,6 +8,8 @@ Definitions (``offered`` counts every arrival, repeats included; a balk is an ab
 wait 0; ``T`` is the type's service-level target):
 
 ==========================  ==================================================================
+``p_wait``                  share of offered calls not answered at once (they waited,
+                            abandoned or balked): Erlang C/A's probability of wait
 ``service_level``           answered within T / (offered - abandoned within T): the common
                             "excluding short abandons" definition
 ``service_level_offered``   answered within T / offered (Erlang C's P(W <= T); Erlang A's
@@ -43,6 +45,7 @@ HIST_MAX_S = 3600  # waits beyond an hour share the last bin
 _COUNTERS = (
     "offered",
     "answered",
+    "immediate",
     "answered_within",
     "abandoned",
     "abandoned_within",
@@ -67,11 +70,11 @@ class StatsCollector:
         self._n_within = self.count["answered_within"]
         self._n_resolved = self.count["resolved"]
         self._n_offered = self.count["offered"]
+        self._n_immediate = self.count["immediate"]
         self._s_wait_answered = self.sum["wait_answered"]
         self._s_wait_all = self.sum["wait_all"]
         self._s_handle = self.sum["handle"]
         self.wait_hist = [[0] * (HIST_MAX_S + 1) for _ in range(K)]
-        self.zero_waits = [0] * K  # answered at once: lets percentiles report an exact 0
         self._booked = (0.0, 0.0, 0.0)
         self.interval_busy = [0.0] * n_int
         self.interval_present = [0.0] * n_int
@@ -125,7 +128,7 @@ class StatsCollector:
         self._s_handle[k][i] += handle
         self.wait_hist[k][min(int(wait), HIST_MAX_S)] += 1
         if wait == 0.0:
-            self.zero_waits[k] += 1
+            self._n_immediate[k][i] += 1
         if self.record_calls:
             self.log.append((call, "answered", wait, now, handle, agent.group, agent.id, resolved))
 
@@ -159,8 +162,8 @@ class StatsCollector:
         total_t = sum(sim.queue_time.values())
         overall["queue_len_mean"] = _ratio(sim.queue_area, total_t)
         overall.update(_queue_percentiles(sim.queue_time))
-        overall.update(_wait_percentiles(np.sum(self.wait_hist, axis=0), sum(self.zero_waits)))
-        overall["p_wait"] = _ratio(overall["answered"] - sum(self.zero_waits), overall["answered"])
+        immediate = arrays["immediate"]
+        overall.update(_wait_percentiles(np.sum(self.wait_hist, axis=0), immediate.sum()))
         busy = np.array([a.busy_time for a in sim.agents])
         overall["agent_load_cv"] = (
             float(busy.std() / busy.mean()) if busy.size and busy.mean() > 0 else 0.0
@@ -173,7 +176,7 @@ class StatsCollector:
         by_type = []
         for k, name in enumerate(sc.type_names):
             row = {"call_type": name, **_kpis({n: a[k].sum() for n, a in arrays.items()})}
-            row.update(_wait_percentiles(np.asarray(self.wait_hist[k]), self.zero_waits[k]))
+            row.update(_wait_percentiles(np.asarray(self.wait_hist[k]), immediate[k].sum()))
             by_type.append(row)
         by_interval = []
         for i in range(sc.n_intervals):
@@ -254,6 +257,7 @@ def _kpis(t: dict[str, Any]) -> dict[str, float]:
         "abandoned": float(t["abandoned"]),
         "balked": float(t["balked"]),
         "repeats": float(t["repeats"]),
+        "p_wait": 1.0 - _ratio(t["immediate"], offered) if offered else math.nan,
         "service_level": _ratio(t["answered_within"], offered - t["abandoned_within"]),
         "service_level_offered": _ratio(t["answered_within"], offered),
         "service_level_answered": _ratio(t["answered_within"], answered),

@@ -1,0 +1,90 @@
+"""The simulator reproduces Erlang C (M/M/n) and Erlang A (M/M/n+M) within confidence intervals.
+
+Each case is one long stationary run under FIFO, cut into batches of ``batch_hours``; the 99%
+batch-means interval of every KPI must cover the exact value from :mod:`rlroute.theory`. The
+seeds are fixed, so the tests are deterministic; a failure means a biased simulator (or a
+1-in-100 interval, which a second seed would tell apart: see ``benchmarks/erlang_table.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rlroute.sim.validation import batch_means_ci, stationary_run
+from rlroute.theory import erlang_a_metrics, erlang_c_metrics
+
+# (label, calls per hour, mean handle s, agents, batch hours)
+ERLANG_C_CASES = [
+    ("published 14 agents", 200.0, 180.0, 14, 8.0),
+    ("single agent rho 0.8", 12.0, 240.0, 1, 60.0),
+    ("100 agents heavy traffic rho 0.975", 1170.0, 300.0, 100, 12.0),
+    ("300 agents rho 0.95", 4275.0, 240.0, 300, 3.0),
+]
+# (label, calls per hour, mean handle s, agents, mean patience s, batch hours)
+ERLANG_A_CASES = [
+    ("published 14 agents, patience 120 s", 200.0, 180.0, 14, 120.0, 8.0),
+    ("3 agents, impatient", 40.0, 240.0, 3, 60.0, 30.0),
+    ("overload: arrivals 120% of capacity", 720.0, 300.0, 50, 180.0, 4.0),
+    ("120 agents critically loaded", 1440.0, 300.0, 120, 300.0, 4.0),
+]
+TARGET_S = 20.0
+
+
+@pytest.mark.parametrize(
+    "label,rate_h,aht,n,batch_h", ERLANG_C_CASES, ids=[c[0] for c in ERLANG_C_CASES]
+)
+def test_mmn_matches_erlang_c(
+    label: str, rate_h: float, aht: float, n: int, batch_h: float
+) -> None:
+    exact = erlang_c_metrics(
+        arrival_rate=rate_h / 3600.0, mean_handle_s=aht, n=n, target_s=TARGET_S
+    )
+    batches = stationary_run(rate_h, aht, n, batch_hours=batch_h, target_s=TARGET_S, seed=1)
+    checks = {
+        "p_wait": exact.p_wait,
+        "asa": exact.asa_s,
+        "service_level_offered": exact.service_level,
+        "occupancy": exact.occupancy,
+    }
+    for kpi, value in checks.items():
+        ci = batch_means_ci(batches, kpi, confidence=0.99)
+        assert ci.covers(value), f"{label}: {kpi} exact {value:.5f} outside {ci}"
+
+
+@pytest.mark.parametrize(
+    "label,rate_h,aht,n,patience,batch_h", ERLANG_A_CASES, ids=[c[0] for c in ERLANG_A_CASES]
+)
+def test_mmn_plus_m_matches_erlang_a(
+    label: str, rate_h: float, aht: float, n: int, patience: float, batch_h: float
+) -> None:
+    exact = erlang_a_metrics(
+        arrival_rate=rate_h / 3600.0,
+        mean_handle_s=aht,
+        n=n,
+        mean_patience_s=patience,
+        target_s=TARGET_S,
+    )
+    batches = stationary_run(
+        rate_h, aht, n, patience, batch_hours=batch_h, target_s=TARGET_S, seed=2
+    )
+    checks = {
+        "p_wait": exact.p_wait,
+        "abandon_rate": exact.p_abandon,
+        "asa": exact.asa_served_s,
+        "mean_wait": exact.asa_s,
+        "service_level_offered": exact.service_level,
+        "occupancy": exact.occupancy,
+    }
+    for kpi, value in checks.items():
+        ci = batch_means_ci(batches, kpi, confidence=0.99)
+        assert ci.covers(value), f"{label}: {kpi} exact {value:.5f} outside {ci}"
+
+
+def test_intervals_are_tight_enough_to_catch_a_bias() -> None:
+    """A validation that passes because its intervals are huge proves nothing: the published
+    case's ASA interval must be narrow enough to reject a 10% error."""
+    exact = erlang_c_metrics(arrival_rate=200 / 3600.0, mean_handle_s=180.0, n=14, target_s=20.0)
+    batches = stationary_run(200.0, 180.0, 14, batch_hours=8.0, seed=1)
+    ci = batch_means_ci(batches, "asa")
+    assert ci.high - ci.low < 0.2 * exact.asa_s
+    assert not ci.covers(1.1 * exact.asa_s) or not ci.covers(0.9 * exact.asa_s)
