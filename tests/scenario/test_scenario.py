@@ -104,7 +104,7 @@ def test_bad_scenarios_name_the_field_and_the_reason(mutate, field: str, reason:
 def test_yaml_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("call_types: [unclosed\n")
-    with pytest.raises(ScenarioError, match="broken.yaml: not valid YAML"):
+    with pytest.raises(ScenarioError, match=r"broken\.yaml: not valid YAML"):
         Scenario.from_yaml(bad)
     with pytest.raises(ScenarioError, match="no such scenario file"):
         Scenario.from_yaml(tmp_path / "missing.yaml")

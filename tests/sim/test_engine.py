@@ -216,7 +216,7 @@ def test_invalid_actions_are_refused_without_changing_state() -> None:
     bad = int(np.flatnonzero(~mask)[0]) if (~mask).any() else None
     before = (list(sim.queue_len), list(sim.idle_count))
     if bad is not None:
-        with pytest.raises(ValueError, match="not possible now|outside"):
+        with pytest.raises(ValueError, match=r"not possible now|outside"):
             sim.step(bad)
     with pytest.raises(ValueError, match="outside"):
         sim.step(sim.n_actions + 3)
