@@ -205,6 +205,7 @@ class Simulator:
         self._draining = False
         self._held = False
         self._finished = False
+        self._unarmed: list[Call] = []  # waiting calls whose abandonment timer is not set yet
         self._dispatch: Any = None  # set by run(): decide inside the event loop
         self._arr: list[tuple] = []
         self._arr_pos = 0
@@ -214,6 +215,8 @@ class Simulator:
         self.cost = 0.0
         self.n_decisions = 0
         self.stats = StatsCollector(scenario, record_calls=record_calls)
+        self._answered = self.stats.answered
+        self._skill = [[(self._ppf[k][g], self.fcr[k][g]) for g in range(G)] for k in range(K)]
 
     # ------------------------------------------------------------------ decision interface
     def decision_possible(self) -> bool:
@@ -290,7 +293,16 @@ class Simulator:
         groups_of_type, types_of_group = self.groups_of_type, self.types_of_group
         heappop = heapq.heappop
         queue_time = self.queue_time
+        unarmed = self._unarmed
         while True:
+            if unarmed:
+                for call in unarmed:
+                    if call.state == WAITING:
+                        self._seq += 1
+                        heapq.heappush(
+                            heap, (call.arrival + call.patience, self._seq, _ABANDON, call)
+                        )
+                unarmed.clear()
             t_heap = heap[0][0] if heap else INF
             t_arr = self._next_arrival
             t_bnd = self._next_boundary
@@ -524,8 +536,10 @@ class Simulator:
         self.queue_total += 1
         self._wait_cost_rate += self.cost_wait[k]
         if call.patience < INF:
-            self._seq += 1
-            heapq.heappush(self._heap, (self.now + call.patience, self._seq, _ABANDON, call))
+            # The abandonment timer is armed only if the call is still waiting when the clock
+            # moves on (see advance): most calls are answered at once, and a timer pushed for
+            # them would only be popped and discarded later.
+            self._unarmed.append(call)
         return True
 
     def _balks(self, k: int, balk_u: float) -> bool:
@@ -565,8 +579,9 @@ class Simulator:
         self._wait_cost_rate -= self.cost_wait[k]
         call.state = SERVED
         wait = now - call.arrival
-        handle = self._ppf[k][g](call.service_u)
-        resolved = call.resolve_u < self.fcr[k][g]
+        ppf, fcr = self._skill[k][g]
+        handle = ppf(call.service_u)
+        resolved = call.resolve_u < fcr
         if wait > self.target[k]:
             self.cost += self.cost_sl_miss[k]
         if not resolved:
@@ -575,7 +590,7 @@ class Simulator:
         agent.busy_time += handle
         agent.n_served += 1
         self.busy_count += 1
-        self.stats.answered(call, agent, now, wait, handle, resolved)
+        self._answered(call, agent, now, wait, handle, resolved)
         self._seq += 1
         heapq.heappush(self._heap, (now + handle, self._seq, _SERVICE_END, agent))
         if not resolved:
