@@ -354,7 +354,7 @@ def _served_within(weights: np.ndarray, nmu: float, theta: float, target_s: floa
         moved = waiting[1:] * down[1:]
         waiting *= stay
         waiting[:-1] += moved
-    return min(total, float(weights.sum()))
+    return min(float(total), float(weights.sum()))
 
 
 def erlang_a_metrics(

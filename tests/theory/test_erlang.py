@@ -233,6 +233,7 @@ def test_erlang_a_matches_brute_force_chain(case: tuple[float, float, int, float
     answered_in_time = pi[:n].sum() + sol.y[-1, -1]
 
     m = erlang_a_metrics(*case)
+    assert all(type(value) is float for value in _fields(m).values())
     assert m.p_wait == pytest.approx(queue.sum(), rel=1e-9)
     assert m.mean_queue_length == pytest.approx(lq, rel=1e-9)
     assert m.p_abandon == pytest.approx(theta * lq / lam, rel=1e-9)
