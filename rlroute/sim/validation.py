@@ -20,6 +20,23 @@ from rlroute.scenario import Scenario
 from rlroute.sim.engine import Simulator
 from rlroute.sim.router import FIFORouter
 
+# The validation cases of the test suite and of benchmarks/erlang_table.py: small, single
+# agent, heavy traffic with 100+ agents, and (Erlang A) overload beyond capacity.
+# (label, calls per hour, mean handle s, agents, batch hours)
+ERLANG_C_CASES = [
+    ("published 14 agents", 200.0, 180.0, 14, 48.0),
+    ("single agent rho 0.8", 12.0, 240.0, 1, 600.0),
+    ("100 agents heavy traffic rho 0.975", 1170.0, 300.0, 100, 12.0),
+    ("300 agents rho 0.95", 4275.0, 240.0, 300, 3.0),
+]
+# (label, calls per hour, mean handle s, agents, mean patience s, batch hours)
+ERLANG_A_CASES = [
+    ("published 14 agents, patience 120 s", 200.0, 180.0, 14, 120.0, 48.0),
+    ("3 agents, impatient", 40.0, 240.0, 3, 60.0, 150.0),
+    ("overload: arrivals 120% of capacity", 720.0, 300.0, 50, 180.0, 12.0),
+    ("120 agents critically loaded", 1440.0, 300.0, 120, 300.0, 12.0),
+]
+
 
 @dataclass(frozen=True)
 class BatchMeansCI:
