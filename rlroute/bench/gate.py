@@ -65,9 +65,7 @@ class Violation:
 def _num(x: float | None) -> str:
     if x is None:
         return "-inf/inf"
-    if x != x:
-        return "nan"
-    return f"{x:.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.3g}"
+    return "nan" if x != x else f"{x:.4g}"
 
 
 def load_bands(spec: str | Path | Mapping[str, Any]) -> Bands:

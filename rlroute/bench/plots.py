@@ -43,7 +43,9 @@ def plot_kpi_bars(
     colors = _colors(routers)
     ncol = min(4, len(kpis))
     nrow = math.ceil(len(kpis) / ncol)
-    fig = Figure(figsize=(3.2 * ncol, 2.8 * nrow + 0.4 * max(0, len(routers) - 4) / 2))
+    fig = Figure(
+        figsize=(3.2 * ncol, 2.8 * nrow + 0.4 * max(0, len(routers) - 4) / 2), layout="constrained"
+    )
     axes = fig.subplots(nrow, ncol, squeeze=False)
     x = np.arange(len(routers))
     for ax, kpi in zip(axes.flat, kpis):
@@ -58,7 +60,6 @@ def plot_kpi_bars(
         ax.set_visible(False)
     n = int(sc["n"].max())
     fig.suptitle(f"{scenario}: mean and 95% CI over {n} seeds", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
 
@@ -74,7 +75,7 @@ def plot_waits_by_type(by_type: pd.DataFrame, scenario: str, path: Path) -> Path
     colors = _colors(routers)
     ncol = min(4, len(types))
     nrow = math.ceil(len(types) / ncol)
-    fig = Figure(figsize=(3.4 * ncol, 3.0 * nrow))
+    fig = Figure(figsize=(3.4 * ncol, 3.0 * nrow), layout="constrained")
     axes = fig.subplots(nrow, ncol, squeeze=False)
     mean = sc.groupby(["call_type", "router"], sort=False)[stats_].mean()
     pct = [s for s in stats_ if s != "asa"]
@@ -95,7 +96,6 @@ def plot_waits_by_type(by_type: pd.DataFrame, scenario: str, path: Path) -> Path
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"{scenario}: waits by call type (mean over seeds)", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
 
@@ -109,7 +109,7 @@ def plot_interval_kpi(
         return None
     routers = list(sc["router"].unique())
     colors = _colors(routers)
-    fig = Figure(figsize=(7.5, 3.6))
+    fig = Figure(figsize=(7.5, 3.6), layout="constrained")
     ax = fig.subplots()
     for r in routers:
         rows = [
@@ -126,7 +126,6 @@ def plot_interval_kpi(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     ax.set_title(f"{scenario}: {kpi} per interval (mean, 95% CI over seeds)", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
 

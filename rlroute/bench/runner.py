@@ -103,7 +103,7 @@ def run_benchmark(
         routers: router specs (see :mod:`rlroute.bench.specs`).
         seeds: a count (seeds ``0 .. n-1``) or an explicit list; each router sees each seed.
         n_jobs: worker processes (joblib; ``-1`` uses every core). Results do not depend on it.
-        progress: show a tqdm progress bar.
+        progress: show a tqdm progress bar (on a terminal only).
         horizon_intervals: truncate every scenario to its first intervals (quick runs, CI).
     """
     scs = resolve_scenarios(scenarios, horizon_intervals)
@@ -115,7 +115,13 @@ def run_benchmark(
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     outputs = parallel(delayed(_run_one)(*t) for t in tasks)
     results = list(
-        tqdm(outputs, total=len(tasks), desc="rlroute-bench", unit="run", disable=not progress)
+        tqdm(
+            outputs,
+            total=len(tasks),
+            desc="rlroute-bench",
+            unit="run",
+            disable=None if progress else True,  # None: only on a terminal, not in CI logs
+        )
     )
     ids = ID_COLUMNS
 
