@@ -1,0 +1,481 @@
+"""``calibrate``: call records in, a Scenario and a report of every fit out.
+
+The pipeline, each step in its own module (its docstring states the method):
+
+1. select the real calls (no phantoms) of one day type (``weekday`` = Sunday-Thursday for the
+   Anonymous Bank), optionally of given dates only (e.g. a training period);
+2. place them on an interval grid over the opening window (given, or inferred as the hull
+   of the intervals with at least 5% of the busiest interval's arrivals);
+3. optionally split call types by the source's priority (see :func:`priority_labels`);
+4. fit arrival rates and the Gamma day multiplier (:mod:`~rlroute.calibrate.arrivals`),
+   patience (:mod:`~rlroute.calibrate.patience`), agent groups and skills
+   (:mod:`~rlroute.calibrate.groups`), handle times per type and group
+   (:mod:`~rlroute.calibrate.handle`), first-call resolution
+   (:mod:`~rlroute.calibrate.resolution`) and staffing (:mod:`~rlroute.calibrate.staffing`);
+5. assemble the :class:`~rlroute.scenario.Scenario`.
+
+Repeat calls are *not* added to the Scenario by default: the arrival rates are fitted on
+every call, repeats included, so a Scenario that also generated repeats would count them
+twice. FCR is written into each skill (it drives the ``unresolved`` cost and the routers that
+use it); ``model_repeats=True`` instead removes the measured repeat share from the fitted
+rates and adds :class:`~rlroute.scenario.RepeatCalls` with the observed delays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rlroute.calibrate.arrivals import ArrivalFit, fit_arrivals, gamma_shape_mom
+from rlroute.calibrate.common import (
+    CalibrationError,
+    DayGrid,
+    as_frame,
+    clock_seconds,
+    infer_window,
+    queue_calls,
+    select_days,
+)
+from rlroute.calibrate.groups import AgentGroups, agent_type_shares, cluster_agents
+from rlroute.calibrate.handle import HandleFit, fit_handle_time
+from rlroute.calibrate.patience import PatienceFit, fit_patience
+from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
+from rlroute.calibrate.staffing import StaffingFit, infer_staffing
+from rlroute.data import CallRecords
+from rlroute.distributions import Empirical
+from rlroute.scenario import AgentGroup, CallType, RepeatCalls, Scenario, Skill
+
+__all__ = ["CalibrationReport", "calibrate", "priority_labels"]
+
+HIGH_SUFFIX = "_hi"
+
+
+@dataclass
+class CalibrationReport:
+    """Everything a calibration fitted and why, for the report and for checks.
+
+    The fits keep their samples (handle times, waits) so the report can draw its figures;
+    :meth:`tables` gives the numbers as DataFrames and ``rlroute.calibrate.report`` writes
+    Markdown and PNGs.
+    """
+
+    source: str
+    day_type: str | None
+    grid: DayGrid
+    settings: dict[str, Any]
+    data: dict[str, int]
+    arrivals: ArrivalFit
+    patience: dict[str, PatienceFit]
+    groups: AgentGroups
+    handle: dict[tuple[str, str], HandleFit]
+    handle_pooled: dict[str, HandleFit]
+    resolution: ResolutionFit
+    staffing: StaffingFit
+    type_base: dict[str, str]
+    split_types: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every fit as a table: arrivals, days, patience, groups, handle, fcr, staffing."""
+        handle_rows = [
+            {"call_type": t, "group": g, **f.row()} for (t, g), f in sorted(self.handle.items())
+        ]
+        handle_rows += [
+            {"call_type": t, "group": "(all)", **f.row()}
+            for t, f in sorted(self.handle_pooled.items())
+        ]
+        return {
+            "arrivals": self.arrivals.table(),
+            "arrival_days": self.arrivals.summary(),
+            "patience": pd.DataFrame(
+                [{"call_type": t, **p.row()} for t, p in self.patience.items()]
+            ),
+            "groups": self.groups.table(),
+            "handle": pd.DataFrame(handle_rows),
+            "fcr": self.resolution.by_type_group,
+            "fcr_by_type": self.resolution.by_type,
+            "staffing": self.staffing.table(),
+        }
+
+
+def priority_labels(
+    frame: pd.DataFrame, high_priority: int = 2, min_high_calls: int = 100
+) -> tuple[pd.Series, list[str]]:
+    """Call-type labels with high-priority callers split off as ``<type>_hi``.
+
+    A type is split when at least ``min_high_calls`` of its queue arrivals have
+    ``priority >= high_priority``; other types keep one label. Rows of a split type with a
+    lower priority keep the base label. Returns the labels and the split base types.
+    """
+    calls = queue_calls(frame)
+    high = calls["priority"] >= high_priority
+    n_high = calls[high].groupby("call_type", observed=True).size()
+    split = sorted(str(t) for t, n in n_high.items() if n >= min_high_calls)
+    base = frame["call_type"].astype(str)
+    is_high = (frame["priority"] >= high_priority) & base.isin(split)
+    return base.where(~is_high, base + HIGH_SUFFIX), split
+
+
+def _reallocate_unknown_priority(
+    fit: ArrivalFit, unknown: ArrivalFit, split: list[str], share_high: dict[str, float]
+) -> ArrivalFit:
+    """Move ``share_high[t]`` of type t's priority-unknown arrivals to ``t_hi`` (pro rata)."""
+    counts = fit.counts.copy()
+    pos = {t: k for k, t in enumerate(fit.types)}
+    upos = {t: k for k, t in enumerate(unknown.types)}
+    for t in split:
+        if t not in upos:
+            continue
+        moved = unknown.counts[:, upos[t], :] * share_high[t]
+        counts[:, pos[t], :] -= moved
+        counts[:, pos[t + HIGH_SUFFIX], :] += moved
+    rates = counts.mean(axis=0) / fit.grid.interval_h
+    shapes = {t: gamma_shape_mom(counts[:, k, :].sum(axis=1)) for k, t in enumerate(fit.types)}
+    return ArrivalFit(
+        grid=fit.grid,
+        types=fit.types,
+        days=fit.days,
+        counts=counts,
+        rates_per_hour=rates,
+        day_shape=shapes,
+        outside_window=fit.outside_window,
+    )
+
+
+def calibrate(
+    records: CallRecords | pd.DataFrame,
+    interval_minutes: float = 30,
+    day_type: str | None = "weekday",
+    *,
+    window_hours: tuple[float, float] | None = None,
+    dates: Iterable[str | pd.Timestamp] | None = None,
+    split_priority: bool = False,
+    high_priority: int = 2,
+    unknown_priority: int | None = 0,
+    min_high_calls: int = 100,
+    short_calls: str = "em",
+    short_threshold_s: float = 10.0,
+    patience_model: str = "auto",
+    patience_tolerance: float = 0.03,
+    n_groups: int | None = None,
+    max_groups: int = 6,
+    min_agent_calls: int = 50,
+    staffing_method: str = "shifts",
+    gap_minutes: float = 30.0,
+    occupancy: float = 0.9,
+    fcr_window_hours: float = 24.0,
+    model_repeats: bool = False,
+    min_fit_calls: int = 50,
+    service_level_target_s: float = 20.0,
+    name: str = "calibrated",
+    description: str | None = None,
+) -> tuple[Scenario, CalibrationReport]:
+    """Fit a Scenario to call records (see the module docstring for the pipeline).
+
+    Args:
+        records: canonical call records (:func:`rlroute.data.read_technion_log`,
+            :func:`rlroute.data.read_call_records`, ``rlroute.datasets``).
+        interval_minutes: length of the Scenario's intervals.
+        day_type: the day type to fit (``None``: every day together).
+        window_hours: ``(start, end)`` clock hours the Scenario covers; ``None`` infers it.
+        dates: fit only these dates (of the day type), e.g. to hold out a test period.
+        split_priority: split types with enough high-priority callers into ``<type>_hi``
+            (``CallType.priority`` 1, others 0). Calls with ``priority == unknown_priority``
+            (the Technion bug that logs callers who did not wait as priority 0) are shared out
+            between the two pro rata for the arrival rates; patience is fitted on the labels.
+        short_calls, short_threshold_s: the handle-time short-call rule (``em``, ``threshold``,
+            ``none``; see :func:`rlroute.calibrate.handle.fit_handle_time`).
+        patience_model: ``auto``, ``exponential`` or ``empirical``.
+        n_groups, max_groups, min_agent_calls: agent clustering (``n_groups`` None: silhouette).
+        staffing_method, gap_minutes, occupancy: staffing inference (``shifts`` or ``busy``).
+        fcr_window_hours: repeat-call window for first-call resolution.
+        model_repeats: add repeat calls to the Scenario (and take them out of the rates).
+        min_fit_calls: fewer answered calls than this for a (type, group) pair: its handle
+            time is the type's fit over all groups (and FCR the type's).
+
+    Raises:
+        CalibrationError: the input is not a canonical table, or has nothing to fit.
+    """
+    source = records.source if isinstance(records, CallRecords) else "<DataFrame>"
+    frame = as_frame(records, source)
+    real = frame[frame["outcome"] != "phantom"]
+    sel = select_days(real, day_type, dates, source)
+    queued = queue_calls(sel)
+    if queued.empty:
+        raise CalibrationError(
+            f"{source}: no answered or abandoned call in the selected days; outcomes there: "
+            f"{sel['outcome'].value_counts().to_dict()}"
+        )
+    interval_s = float(interval_minutes) * 60.0
+    if not interval_s > 0:
+        raise CalibrationError(f"interval_minutes must be positive, got {interval_minutes}")
+    if window_hours is None:
+        start_s, end_s = infer_window(queued, interval_s)
+        window_rule = "inferred: hull of intervals with >= 5% of the busiest one's arrivals"
+    else:
+        start_s, end_s = float(window_hours[0]) * 3600.0, float(window_hours[1]) * 3600.0
+        window_rule = "given"
+    grid = DayGrid(interval_s, start_s, end_s)
+    warnings: list[str] = []
+
+    # -- call-type labels (optionally split by priority)
+    if split_priority:
+        labels, split = priority_labels(sel, high_priority, min_high_calls)
+    else:
+        labels, split = sel["call_type"].astype(str), []
+    sel = sel.assign(type_label=labels.to_numpy())
+    queued = queue_calls(sel)
+    base_types = sorted(queued["call_type"].astype(str).unique())
+    types = sorted(set(queued["type_label"]), key=lambda t: (t.removesuffix(HIGH_SUFFIX), t))
+    type_base = {t: t.removesuffix(HIGH_SUFFIX) if t.endswith(HIGH_SUFFIX) else t for t in types}
+
+    # -- arrivals
+    arrivals = fit_arrivals(sel, grid, types, type_column="type_label")
+    if split and unknown_priority is not None:
+        unknown = sel[sel["priority"] == unknown_priority]
+        ident = queued[queued["call_type"].isin(split) & (queued["priority"] != unknown_priority)]
+        share = {
+            t: float((g["priority"] >= high_priority).mean())
+            for t, g in ident.groupby("call_type", observed=True)
+        }
+        share = {t: share.get(t, 0.0) for t in split}
+        if not unknown.empty:
+            unknown_fit = fit_arrivals(
+                unknown.assign(type_label=unknown["call_type"].astype(str)),
+                grid,
+                split,
+                type_column="type_label",
+            )
+            # fit_arrivals counted days from the unknown rows only; align them to all days
+            aligned = np.zeros((len(arrivals.days), len(split), grid.n_intervals))
+            pos = {d: j for j, d in enumerate(arrivals.days)}
+            for j, d in enumerate(unknown_fit.days):
+                aligned[pos[d]] = unknown_fit.counts[j]
+            unknown_fit.counts, unknown_fit.days = aligned, arrivals.days
+            arrivals = _reallocate_unknown_priority(arrivals, unknown_fit, split, share)
+    outside = arrivals.outside_window
+    if outside:
+        warnings.append(
+            f"{outside} queue arrivals of the selected days fall outside the window "
+            f"{grid.labels()[0]}-{grid.end_s / 3600:g}h and are not modelled"
+        )
+
+    # -- patience per label, from calls inside the window
+    in_window = grid.index(clock_seconds(queued)) >= 0
+    patience: dict[str, PatienceFit] = {}
+    for t in types:
+        q = queued[in_window & (queued["type_label"] == t).to_numpy()]
+        patience[t] = fit_patience(
+            q["wait_s"].to_numpy(dtype=float),
+            (q["outcome"] == "abandoned").to_numpy(),
+            model=patience_model,
+            tolerance=patience_tolerance,
+            name=f"patience of {t}",
+        )
+
+    # -- agent groups and skills (on base types)
+    served = sel[sel["outcome"] == "answered"]
+    counts = agent_type_shares(served, base_types)
+    groups = cluster_agents(
+        counts, n_groups=n_groups, max_groups=max_groups, min_calls=min_agent_calls
+    )
+    agent_group = groups.assignment
+    group_of_call = served["agent"].astype("string").map(agent_group)
+
+    # -- handle times per (base type, group), pooled per type as fallback
+    handle: dict[tuple[str, str], HandleFit] = {}
+    pooled: dict[str, HandleFit] = {}
+    for t in base_types:
+        x = served.loc[served["call_type"] == t, "handle_s"].to_numpy(dtype=float)
+        if np.isfinite(x).sum() >= 2:
+            pooled[t] = fit_handle_time(x, short_calls, short_threshold_s, f"handle times of {t}")
+        for g in groups.names:
+            if t not in groups.skills[g]:
+                continue
+            mask = (served["call_type"] == t).to_numpy() & (group_of_call == g).to_numpy()
+            xg = served.loc[mask, "handle_s"].to_numpy(dtype=float)
+            if np.isfinite(xg).sum() >= min_fit_calls:
+                handle[(t, g)] = fit_handle_time(
+                    xg, short_calls, short_threshold_s, f"handle times of {t} by {g}"
+                )
+
+    # -- first-call resolution (repeats looked for over every day of the data)
+    all_real = real.assign(
+        type_label=priority_labels(real, high_priority, min_high_calls)[0].to_numpy()
+        if split
+        else real["call_type"].astype(str).to_numpy()
+    )
+    resolution = fit_resolution(
+        all_real, agent_group, fcr_window_hours, type_column="call_type", day_type=day_type
+    )
+
+    # -- staffing
+    staffing = infer_staffing(
+        served,
+        grid,
+        agent_group,
+        groups.names,
+        days=arrivals.days,
+        method=staffing_method,
+        gap_minutes=gap_minutes,
+        occupancy=occupancy,
+    )
+
+    # -- assemble the Scenario
+    repeat_share: dict[str, float] = {}
+    call_types = []
+    for k, t in enumerate(types):
+        base = type_base[t]
+        rates = arrivals.rates_per_hour[k]
+        repeat = None
+        if model_repeats:
+            row = resolution.by_type[resolution.by_type["call_type"] == base]
+            delays = resolution.delays_s.get(base, np.zeros(0))
+            if len(row) and row["n"].iloc[0] >= min_fit_calls and delays.size >= 10:
+                # Every unresolved call (1 - fcr of its skill, fcr = 1 - repeat share) comes
+                # back, after one of the observed delays. Repeats are a share p_rep of the
+                # answered calls, so that much of the fitted rate is taken out of the fresh one.
+                p_rep = float(row["repeats"].iloc[0] / row["n"].iloc[0])
+                answered_share = float(
+                    (queued.loc[queued["type_label"] == t, "outcome"] == "answered").mean()
+                )
+                repeat_share[t] = min(p_rep * answered_share, 0.9)
+                rates = rates * (1.0 - repeat_share[t])
+                qs = np.quantile(delays, (np.arange(50) + 0.5) / 50)
+                repeat = RepeatCalls(
+                    probability=1.0, delay=Empirical(values=[round(float(v), 1) for v in qs])
+                )
+        p = patience[t]
+        call_types.append(
+            CallType(
+                name=t,
+                arrival_rates_per_hour=[round(float(r), 4) for r in rates],
+                day_multiplier_shape=None
+                if arrivals.day_shape[t] is None
+                else round(float(arrivals.day_shape[t]), 3),
+                patience=p.dist,
+                priority=1 if t.endswith(HIGH_SUFFIX) and base in split else 0,
+                repeat=repeat,
+            )
+        )
+    agent_groups = []
+    for j, g in enumerate(groups.names):
+        skills: dict[str, Skill] = {}
+        for t in types:
+            base = type_base[t]
+            if base not in groups.skills[g]:
+                continue
+            fit = handle.get((base, g)) or pooled.get(base)
+            if fit is None:
+                warnings.append(f"no handle time for {base}: group {g} cannot serve it")
+                continue
+            fcr = resolution.fcr(base, g, min_calls=min_fit_calls)
+            skills[t] = Skill(handle_time=_rounded(fit), fcr=round(fcr, 4) if fcr else 1.0)
+        if not skills:
+            warnings.append(f"group {g} has no usable skill and is left out")
+            continue
+        agent_groups.append(
+            AgentGroup(name=g, head_count=staffing.head_count[j].tolist(), skills=skills)
+        )
+    served_types = {t for grp in agent_groups for t in grp.skills}
+    dropped = [c.name for c in call_types if c.name not in served_types]
+    if dropped:
+        warnings.append(f"call types {dropped} have no group able to serve them: left out")
+        call_types = [c for c in call_types if c.name in served_types]
+    if not call_types or not agent_groups:
+        raise CalibrationError(f"{source}: nothing left to build a Scenario from")
+
+    days = arrivals.days
+    settings = {
+        "interval_minutes": float(interval_minutes),
+        "window": f"{start_s / 3600:g}h-{end_s / 3600:g}h ({window_rule})",
+        "split_priority": split_priority,
+        "high_priority": high_priority,
+        "unknown_priority": unknown_priority,
+        "short_calls": short_calls,
+        "short_threshold_s": short_threshold_s,
+        "patience_model": patience_model,
+        "patience_tolerance": patience_tolerance,
+        "groups": groups.k_rule,
+        "staffing_method": staffing_method,
+        "gap_minutes": gap_minutes,
+        "fcr_window_hours": fcr_window_hours,
+        "model_repeats": model_repeats,
+        "min_fit_calls": min_fit_calls,
+    }
+    data = {
+        "rows": len(frame),
+        "phantom": int((frame["outcome"] == "phantom").sum()),
+        "other_day_types": int((real["day_type"] != day_type).sum()) if day_type else 0,
+        "selected_days": len(days),
+        "selected_rows": len(sel),
+        "vru_abandoned": int((sel["outcome"] == "vru_abandoned").sum()),
+        "queue_arrivals": len(queued),
+        "outside_window": int(outside),
+        "answered": len(served),
+        "answered_unnamed_agent": int(served["agent"].isna().sum()),
+        "answered_no_handle_time": int(served["handle_s"].isna().sum()),
+    }
+    scenario = Scenario(
+        name=name,
+        description=description
+        or (
+            f"Calibrated from {source}: {day_type or 'all'} days "
+            f"({len(days)} days, {days[0].date()} to {days[-1].date()}), "
+            f"{len(call_types)} call types, {len(agent_groups)} agent groups"
+        ),
+        interval_s=grid.interval_s,
+        n_intervals=grid.n_intervals,
+        intervals_per_day=grid.n_intervals,
+        start_clock_s=grid.start_s,
+        service_level_target_s=service_level_target_s,
+        call_types=call_types,
+        agent_groups=agent_groups,
+        metadata={
+            "generated_by": "rlroute.calibrate",
+            "generated_on": dt.date.today().isoformat(),
+            "source": source,
+            "day_type": day_type,
+            "dates": [str(d.date()) for d in days],
+            "settings": dict(settings),
+            "repeat_share_removed": repeat_share,
+            "agent_groups": {g: groups.members(g) for g in groups.names},
+        },
+    )
+    report = CalibrationReport(
+        source=source,
+        day_type=day_type,
+        grid=grid,
+        settings=settings,
+        data=data,
+        arrivals=arrivals,
+        patience=patience,
+        groups=groups,
+        handle=handle,
+        handle_pooled=pooled,
+        resolution=resolution,
+        staffing=staffing,
+        type_base=type_base,
+        split_types=split,
+        warnings=warnings,
+    )
+    return scenario, report
+
+
+def _rounded(fit: HandleFit) -> Any:
+    """The fitted distribution with parameters rounded for a readable YAML."""
+    d = fit.dist
+    return d.model_copy(
+        update={
+            "mu": round(d.mu, 5),
+            "sigma": round(d.sigma, 5),
+            "short_prob": round(d.short_prob, 5),
+            "short_mean_s": round(d.short_mean_s, 3) if math.isfinite(d.short_mean_s) else 5.0,
+        }
+    )
