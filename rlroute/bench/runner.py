@@ -68,9 +68,13 @@ def _run_one(
 ) -> dict[str, Any]:
     """One replication; the factory travels with the task so routers registered at run time
     (not only at import of ``rlroute.policies``) also work in worker processes."""
-    router = factory(**spec.kwargs)
     t0 = time.perf_counter()
-    report = Simulator(scenario, seed).run(router)
+    try:
+        report = Simulator(scenario, seed).run(factory(**spec.kwargs))
+    except Exception as exc:  # name the run: a worker's bare traceback does not
+        raise RuntimeError(
+            f"router {spec.label!r} on scenario {scenario.name!r}, seed {seed}: {exc!r}"
+        ) from exc
     wall = time.perf_counter() - t0
     ids = {"scenario": scenario.name, "router": spec.label, "seed": seed}
     return {

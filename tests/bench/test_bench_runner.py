@@ -84,3 +84,27 @@ def test_priority_changes_the_n_design(result):
     diff = paired_differences(result.runs, "fifo", ["asa", "abandon_rate"])
     nd = diff[diff["scenario"] == "n_design"]
     assert (nd["mean_diff"].abs() > 0).any()
+
+
+def test_a_failing_router_is_named():
+    from rlroute.policies import ROUTERS, register_router
+
+    class Broken:
+        name = "broken"
+
+        def reset(self, sim):
+            pass
+
+        def act(self, sim):
+            raise ZeroDivisionError("boom")
+
+    register_router("_test_broken", Broken)
+    try:
+        with pytest.raises(
+            RuntimeError, match=r"router '_test_broken' on scenario 'n_design', seed 0"
+        ):
+            run_benchmark(
+                ["n_design"], ["_test_broken"], seeds=1, progress=False, horizon_intervals=1
+            )
+    finally:
+        del ROUTERS["_test_broken"]
