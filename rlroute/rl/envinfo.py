@@ -93,11 +93,12 @@ class SimObserver:
 
 
 def _observation_function(base: Any) -> Callable[[Simulator], np.ndarray]:
-    """The environment's observation of an arbitrary simulator."""
-    import importlib
+    """The environment's observation of an arbitrary simulator: a public
+    :class:`rlroute.envs.observation.Observer` of the env's scenario, the very class the env
+    applies to its own simulator."""
+    from rlroute.envs.observation import Observer
 
-    module = importlib.import_module(type(base).__module__)
-    return module.observe  # type: ignore[no-any-return]
+    return Observer(base.scenario)
 
 
 __all__ = ["EnvLayout", "SimObserver", "env_layout", "make_base_env"]

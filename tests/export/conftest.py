@@ -1,0 +1,50 @@
+"""Tiny training runs shared by the RL tests (a few hundred steps each)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from rlroute.scenarios import config_dir
+
+
+def _tiny_config(*overrides: str) -> dict[str, Any]:
+    """``experiment=ci_tiny`` shrunk further: 512 steps, one short eval."""
+    base = [
+        "experiment=ci_tiny",
+        "total_timesteps=512",
+        "algo.hyperparams.n_steps=256",
+        "algo.hyperparams.batch_size=64",
+        "algo.hyperparams.n_epochs=2",
+        "eval.freq=0",
+        "eval.seeds=[100000]",
+        "checkpoint.freq=256",
+        "tensorboard=false",
+    ]
+    algo = next((o.split("=", 1)[1] for o in overrides if o.startswith("algo=")), None)
+    if algo in ("dqn", "a2c"):  # their configs have no n_epochs / different n_steps
+        base = [o for o in base if not o.startswith("algo.hyperparams")]
+        if algo == "dqn":
+            base += ["algo.hyperparams.learning_starts=128", "algo.hyperparams.buffer_size=2000"]
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("train", overrides=[*base, *overrides])
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
+    from rlroute.rl.train import train
+
+    run_dir = tmp_path_factory.mktemp("tiny_run")
+    metrics = train(_tiny_config(), run_dir)
+    return run_dir, metrics
+
+
+@pytest.fixture(scope="session")
+def tiny_config() -> Any:
+    """``tiny_config(*overrides) -> config dict`` for runs of a test's own."""
+    return _tiny_config

@@ -1,0 +1,118 @@
+"""Training runs end to end: outputs, determinism, resume after a crash, bad checkpoints."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rlroute.rl.callbacks import ResumableCheckpoint
+from rlroute.rl.runs import RunError, RunInfo, load_run
+from rlroute.rl.train import train
+
+
+def test_run_directory_has_everything(tiny_run) -> None:
+    run_dir, metrics = tiny_run
+    for name in (
+        "model.zip",
+        "vecnormalize.pkl",
+        "run.json",
+        "metrics.json",
+        "progress.csv",
+        "eval.jsonl",
+    ):
+        assert (run_dir / name).exists(), name
+    assert sorted((run_dir / "checkpoints").glob("step_*"))
+    assert math.isfinite(metrics["eval/cost_per_call"]) and metrics["eval/cost_per_call"] > 0
+    assert 0 <= metrics["eval/service_level"] <= 1
+    info = RunInfo.load(run_dir)
+    assert info.algo == "maskable_ppo" and info.num_timesteps == 512
+    assert len(info.action_names) == len(info.observation_names) or info.action_names[-1] == "hold"
+    rows = list(csv.DictReader(open(run_dir / "progress.csv")))
+    assert rows and "eval/cost_per_call" in rows[0]
+
+
+def _params(run_dir: Path) -> list[np.ndarray]:
+    return [p.detach().numpy().copy() for p in load_run(run_dir).model.policy.parameters()]
+
+
+def test_same_seed_same_policy(tmp_path, tiny_config) -> None:
+    """SB3's test_deterministic idea: one seed fixes every number of a training run."""
+    cfg = tiny_config("total_timesteps=256", "checkpoint.freq=0", "deliver=last")
+    a = train(cfg, tmp_path / "a")
+    b = train(cfg, tmp_path / "b")
+    c = train(
+        tiny_config("total_timesteps=256", "checkpoint.freq=0", "deliver=last", "seed=1"),
+        tmp_path / "c",
+    )
+    pa, pb, pc = _params(tmp_path / "a"), _params(tmp_path / "b"), _params(tmp_path / "c")
+    assert all(np.array_equal(x, y) for x, y in zip(pa, pb))
+    assert a == b
+    assert not all(np.array_equal(x, y) for x, y in zip(pa, pc))
+
+
+def test_resume_after_crash(tmp_path, monkeypatch, tiny_config) -> None:
+    cfg = tiny_config("total_timesteps=768")
+    saved = []
+    real_save = ResumableCheckpoint.save
+
+    def crashing_save(self):
+        path = real_save(self)
+        saved.append(path)
+        if len(saved) == 2:
+            raise RuntimeError("simulated crash")
+        return path
+
+    monkeypatch.setattr(ResumableCheckpoint, "save", crashing_save)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(cfg, tmp_path)
+    monkeypatch.setattr(ResumableCheckpoint, "save", real_save)
+    assert not (tmp_path / "metrics.json").exists()
+    steps_before = [
+        int(float(r["time/total_timesteps"]))
+        for r in csv.DictReader(open(tmp_path / "progress.csv"))
+    ]
+
+    metrics = train({**cfg, "resume": True}, tmp_path)
+    assert metrics["train/num_timesteps"] == 768
+    info = RunInfo.load(tmp_path)
+    assert info.num_timesteps == 768
+    rows = list(csv.DictReader(open(tmp_path / "progress.csv")))
+    steps = [int(float(r["time/total_timesteps"])) for r in rows if r["time/total_timesteps"]]
+    assert steps == sorted(steps) and len(steps) == len(set(steps))
+    assert set(s for s in steps_before if s <= 512) <= set(steps)  # finished work kept
+    evals = [json.loads(x)["step"] for x in (tmp_path / "eval.jsonl").read_text().splitlines()]
+    assert evals == sorted(set(evals))
+
+
+def test_resume_with_other_layout_fails_clearly(tiny_run, tmp_path, tiny_config) -> None:
+    run_dir, _ = tiny_run
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    cfg = tiny_config("scenario=single_pool", "total_timesteps=1024")
+    with pytest.raises(RunError, match="observation layout does not match"):
+        train({**cfg, "resume": True}, copy)
+
+
+def test_model_from_other_layout_fails_clearly(tiny_run, tmp_path) -> None:
+    run_dir, _ = tiny_run
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    info = json.loads((copy / "run.json").read_text())
+    info["observation_names"] = info["observation_names"][:-1]
+    (copy / "run.json").write_text(json.dumps(info))
+    with pytest.raises(RunError, match="takes .* observations but run.json names"):
+        load_run(copy)
+
+
+def test_torch_stays_on_few_threads(tiny_run) -> None:
+    assert torch.get_num_threads() == 1
