@@ -75,7 +75,7 @@ def test_bad_activation_and_options_are_named() -> None:
     with pytest.raises(ValueError, match="unknown activation_fn 'swish'"):
         sb3_kwargs({"policy_kwargs": {"activation_fn": "swish"}})
     cfg = OmegaConf.to_container(_compose(["env.invalid_action=ignore"]), resolve=True)
-    with pytest.raises(ValueError, match="env.invalid_action"):
+    with pytest.raises(ValueError, match=r"env\.invalid_action"):
         TrainSettings.from_config(cfg)
 
 

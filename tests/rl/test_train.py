@@ -33,8 +33,13 @@ def test_run_directory_has_everything(tiny_run) -> None:
     info = RunInfo.load(run_dir)
     assert info.algo == "maskable_ppo" and info.num_timesteps == 512
     assert len(info.action_names) == len(info.observation_names) or info.action_names[-1] == "hold"
-    rows = list(csv.DictReader(open(run_dir / "progress.csv")))
+    rows = _csv_rows(run_dir / "progress.csv")
     assert rows and "eval/cost_per_call" in rows[0]
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def _params(run_dir: Path) -> list[np.ndarray]:
@@ -46,7 +51,7 @@ def test_same_seed_same_policy(tmp_path, tiny_config) -> None:
     cfg = tiny_config("total_timesteps=256", "checkpoint.freq=0", "deliver=last")
     a = train(cfg, tmp_path / "a")
     b = train(cfg, tmp_path / "b")
-    c = train(
+    train(
         tiny_config("total_timesteps=256", "checkpoint.freq=0", "deliver=last", "seed=1"),
         tmp_path / "c",
     )
@@ -74,15 +79,14 @@ def test_resume_after_crash(tmp_path, monkeypatch, tiny_config) -> None:
     monkeypatch.setattr(ResumableCheckpoint, "save", real_save)
     assert not (tmp_path / "metrics.json").exists()
     steps_before = [
-        int(float(r["time/total_timesteps"]))
-        for r in csv.DictReader(open(tmp_path / "progress.csv"))
+        int(float(r["time/total_timesteps"])) for r in _csv_rows(tmp_path / "progress.csv")
     ]
 
     metrics = train({**cfg, "resume": True}, tmp_path)
     assert metrics["train/num_timesteps"] == 768
     info = RunInfo.load(tmp_path)
     assert info.num_timesteps == 768
-    rows = list(csv.DictReader(open(tmp_path / "progress.csv")))
+    rows = _csv_rows(tmp_path / "progress.csv")
     steps = [int(float(r["time/total_timesteps"])) for r in rows if r["time/total_timesteps"]]
     assert steps == sorted(steps) and len(steps) == len(set(steps))
     assert set(s for s in steps_before if s <= 512) <= set(steps)  # finished work kept
@@ -110,7 +114,7 @@ def test_model_from_other_layout_fails_clearly(tiny_run, tmp_path) -> None:
     info = json.loads((copy / "run.json").read_text())
     info["observation_names"] = info["observation_names"][:-1]
     (copy / "run.json").write_text(json.dumps(info))
-    with pytest.raises(RunError, match="takes .* observations but run.json names"):
+    with pytest.raises(RunError, match=r"takes .* observations but run.json names"):
         load_run(copy)
 
 
