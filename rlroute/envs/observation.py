@@ -1,0 +1,152 @@
+"""The observation of a call center's decision state: one float32 vector, its names and bounds.
+
+Kept apart from the environment so that anything driving a :class:`~rlroute.sim.Simulator`
+(a served policy inside a benchmark, for example) builds *exactly* the observation the
+environment built during training: :func:`observe` takes a bare simulator.
+
+Layout (``K`` call types, ``G`` agent groups; names as in :func:`observation_names`):
+
+=====================  =====  ==========  ========================================================
+name                   count  range       meaning
+=====================  =====  ==========  ========================================================
+``queue/<type>``       K      [0, 10]     waiting calls of the type per agent able to serve it
+                                          (peak head count of its groups), clipped at 10
+``hol_wait/<type>``    K      [0, 10]     head-of-line wait / the type's service-level target,
+                                          clipped at 10 (0 when nobody waits)
+``load/<type>``        K      [0, 10]     offered load of the current interval per agent able to
+                                          serve the type: rate x mean handle time (mean over
+                                          its groups) / scheduled head count of those groups;
+                                          clipped at 10; 0 during the drain (no new arrivals)
+``idle/<group>``       G      [0, 1]      idle agents / scheduled head count of the interval
+``on_duty/<group>``    G      [0, 1]      scheduled head count / the group's peak head count
+``time/elapsed``       1      [0, 1]      clock / horizon (1 during the drain after the horizon)
+=====================  =====  ==========  ========================================================
+
+Everything per interval (load, head counts) is precomputed once per scenario, so building an
+observation costs a few list operations and one small array.
+"""
+
+from __future__ import annotations
+
+import weakref
+from operator import mul
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from rlroute.scenario import Scenario
+    from rlroute.sim.engine import Simulator
+
+#: Clip of the unbounded features (queue per agent, wait per target, load per agent).
+CLIP = 10.0
+
+
+def observation_names(scenario: Scenario) -> list[str]:
+    """Names of the observation's entries, in order (see the module docstring)."""
+    types, groups = scenario.type_names, scenario.group_names
+    return (
+        [f"queue/{t}" for t in types]
+        + [f"hol_wait/{t}" for t in types]
+        + [f"load/{t}" for t in types]
+        + [f"idle/{g}" for g in groups]
+        + [f"on_duty/{g}" for g in groups]
+        + ["time/elapsed"]
+    )
+
+
+def observation_bounds(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """``(low, high)`` float32 arrays of the observation box."""
+    K, G = len(scenario.call_types), len(scenario.agent_groups)
+    high = np.array([CLIP] * (3 * K) + [1.0] * (2 * G) + [1.0], dtype=np.float32)
+    return np.zeros_like(high), high
+
+
+class Observer:
+    """``observer(sim) -> float32 array``: the observation of a simulator of ``scenario``.
+
+    Precomputes the scales that depend only on the scenario; the call itself reads
+    ``sim.now``, ``sim.queue_len``, ``sim.idle_count`` and ``sim.head_arrival(k)``.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        K, G = len(scenario.call_types), len(scenario.agent_groups)
+        n = scenario.n_intervals
+        self.n_types, self.n_groups, self.n_intervals = K, G, n
+        self.size = 3 * K + 2 * G + 1
+        self.names = observation_names(scenario)
+        self.horizon = scenario.horizon_s
+        self._inv_interval = 1.0 / scenario.interval_s
+        self._inv_horizon = 1.0 / self.horizon
+        pairs = scenario.eligible_pairs()
+        heads = [scenario.head_counts(g) for g in range(G)]
+        peak = [max(h) for h in heads]
+        groups_of = [[g for kk, g in pairs if kk == k] for k in range(K)]
+        # queue/<type>: per agent able to serve it at peak staffing
+        self._qscale = [1.0 / max(1, sum(peak[g] for g in groups_of[k])) for k in range(K)]
+        self._wscale = [(k, 1.0 / scenario.sl_target_s(k)) for k in range(K)]
+        mean_handle = [
+            sum(scenario.skill(k, g).handle_time.mean for g in groups_of[k])  # type: ignore[union-attr]
+            / len(groups_of[k])
+            for k in range(K)
+        ]
+        # Per interval (and one more row for the drain): load/<type> and on_duty/<group>, and
+        # the 1 / head count that scales idle/<group>.
+        self._load: list[list[float]] = []
+        self._on_duty: list[list[float]] = []
+        self._idle_scale: list[list[float]] = []
+        for i in range(n + 1):
+            j = min(i, n - 1)
+            load = []
+            for k in range(K):
+                if i == n:
+                    load.append(0.0)
+                    continue
+                rate = scenario.rates_per_hour(k)[j] / 3600.0
+                agents = sum(heads[g][j] for g in groups_of[k])
+                offered = rate * mean_handle[k]
+                load.append(min(offered / agents, CLIP) if agents else (CLIP if offered else 0.0))
+            on_duty = [heads[g][j] / peak[g] if peak[g] else 0.0 for g in range(G)]
+            # idle <= scheduled head count (agents above the schedule leave when idle)
+            self._load.append(load)
+            self._on_duty.append(on_duty)
+            self._idle_scale.append([1.0 / heads[g][j] if heads[g][j] else 0.0 for g in range(G)])
+        self._high = observation_bounds(scenario)[1]
+
+    def __call__(self, sim: Simulator) -> np.ndarray:
+        # The hot path of the environment: C-level map() over short lists, one array, one clip.
+        now = sim.now
+        if now < self.horizon:
+            i = int(now * self._inv_interval)
+            elapsed = now * self._inv_horizon
+        else:  # the drain: no arrivals, last interval's staffing
+            i = self.n_intervals
+            elapsed = 1.0
+        qlen, head = sim.queue_len, sim.head_arrival
+        vals = list(map(mul, qlen, self._qscale))
+        for k, s in self._wscale:
+            vals.append((now - head(k)) * s if qlen[k] else 0.0)
+        vals += self._load[i]
+        vals += map(mul, sim.idle_count, self._idle_scale[i])
+        vals += self._on_duty[i]
+        vals.append(elapsed)
+        obs = np.array(vals, dtype=np.float32)
+        np.minimum(obs, self._high, out=obs)
+        return obs
+
+
+_OBSERVERS: weakref.WeakKeyDictionary[Simulator, Observer] = weakref.WeakKeyDictionary()
+
+
+def observe(sim: Simulator) -> np.ndarray:
+    """The environment's observation of ``sim`` (any simulator, e.g. one a benchmark drives).
+
+    The observer of each simulator is built on first use and cached while the simulator lives.
+    """
+    observer = _OBSERVERS.get(sim)
+    if observer is None:
+        observer = _OBSERVERS[sim] = Observer(sim.scenario)
+    return observer(sim)
+
+
+__all__ = ["CLIP", "Observer", "observation_bounds", "observation_names", "observe"]
