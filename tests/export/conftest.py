@@ -13,23 +13,24 @@ from rlroute.scenarios import config_dir
 
 
 def _tiny_config(*overrides: str) -> dict[str, Any]:
-    """``experiment=ci_tiny`` shrunk further: 512 steps, one short eval."""
+    """A run of a few hundred steps with one short eval (per-algorithm rollout sizes)."""
     base = [
-        "experiment=ci_tiny",
+        "scenario=heterogeneous",
         "total_timesteps=512",
-        "algo.hyperparams.n_steps=256",
-        "algo.hyperparams.batch_size=64",
-        "algo.hyperparams.n_epochs=2",
         "eval.freq=0",
         "eval.seeds=[100000]",
         "checkpoint.freq=256",
         "tensorboard=false",
     ]
-    algo = next((o.split("=", 1)[1] for o in overrides if o.startswith("algo=")), None)
-    if algo in ("dqn", "a2c"):  # their configs have no n_epochs / different n_steps
-        base = [o for o in base if not o.startswith("algo.hyperparams")]
-        if algo == "dqn":
-            base += ["algo.hyperparams.learning_starts=128", "algo.hyperparams.buffer_size=2000"]
+    algo = next((o.split("=", 1)[1] for o in overrides if o.startswith("algo=")), "maskable_ppo")
+    base += {
+        "maskable_ppo": ["algo.hyperparams.n_steps=256", "algo.hyperparams.batch_size=64"],
+        "ppo": ["algo.hyperparams.n_steps=256", "algo.hyperparams.batch_size=64"],
+        "a2c": ["algo.hyperparams.n_steps=16"],
+        "dqn": ["algo.hyperparams.learning_starts=128", "algo.hyperparams.buffer_size=2000"],
+    }[algo]
+    if algo in ("maskable_ppo", "ppo"):
+        base.append("algo.hyperparams.n_epochs=2")
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=[*base, *overrides])
     return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]

@@ -1,0 +1,169 @@
+"""ONNX export: graph shape and names, parity with torch for every algorithm, the torch-free
+router, the CLI, and clear failures when a policy does not fit the environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from rlroute.export.onnx_export import export_run
+from rlroute.export.onnx_router import OnnxPolicy, OnnxRouter
+from rlroute.export.parity import verify_parity
+from rlroute.export.sidecar import Sidecar, SidecarError
+from rlroute.rl.router import SB3Router
+from rlroute.rl.runs import RunError
+from rlroute.rl.train import train
+from rlroute.scenarios import load_scenario
+from rlroute.sim import Simulator
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_run, tmp_path_factory) -> tuple[Path, Path]:
+    run_dir, _ = tiny_run
+    onnx_path, _side = export_run(run_dir, tmp_path_factory.mktemp("onnx") / "policy.onnx")
+    return run_dir, onnx_path
+
+
+def test_graph_inputs_outputs_and_dynamic_batch(exported) -> None:
+    _run_dir, onnx_path = exported
+    model = onnx.load(str(onnx_path))
+    onnx.checker.check_model(model)
+    ins = {i.name: i for i in model.graph.input}
+    outs = [o.name for o in model.graph.output]
+    assert set(ins) == {"obs", "action_mask"} and outs == ["masked_logits", "action"]
+    assert ins["action_mask"].type.tensor_type.elem_type == onnx.TensorProto.BOOL
+    side = Sidecar.load(onnx_path.with_suffix(".json"))
+    assert side.env_id == "rlroute/CallCenter-v0" and side.action_names[-1] == "hold"
+    assert len(side.obs_mean) == len(side.observation_names) == side.obs_dim
+    policy = OnnxPolicy(onnx_path)
+    rng = np.random.default_rng(0)
+    for batch in (1, 7):
+        obs = rng.random((batch, side.obs_dim), dtype=np.float32)
+        mask = rng.random((batch, side.n_actions)) < 0.5
+        mask[:, 0] = True
+        logits, action = policy.run(obs, mask)
+        assert logits.shape == (batch, side.n_actions) and action.shape == (batch,)
+        assert mask[np.arange(batch), action].all()  # never an invalid action
+        assert (logits[~mask] <= side.masked_logit).all()
+
+
+def test_parity_on_10000_observations(exported) -> None:
+    run_dir, onnx_path = exported
+    report = verify_parity(run_dir, n_obs=10_000, onnx_path=onnx_path, kpi_seeds=[0, 1])
+    assert report.n_obs >= 10_000
+    assert report.action_mismatches == 0
+    assert report.max_abs_logit_diff <= 1e-4
+    assert report.sb3_predict_agreement == 1.0
+    assert report.kpis_identical and report.passed
+
+
+@pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn"])
+def test_every_algorithm_exports_with_parity(algo, tiny_config, tmp_path) -> None:
+    run_dir = tmp_path / algo
+    train(tiny_config(f"algo={algo}", "total_timesteps=256", "checkpoint.freq=0"), run_dir)
+    onnx_path, _ = export_run(run_dir)
+    report = verify_parity(run_dir, n_obs=1000, onnx_path=onnx_path, kpi_seeds=[0])
+    assert report.passed, report.summary()
+
+
+def test_onnx_router_needs_no_torch(exported) -> None:
+    _, onnx_path = exported
+    code = f"""
+import sys
+from rlroute.export.onnx_router import OnnxRouter
+from rlroute.policies import make_router
+from rlroute.scenarios import load_scenario
+from rlroute.sim import Simulator
+r = OnnxRouter({str(onnx_path)!r})
+kpis = Simulator(load_scenario("heterogeneous"), 0).run(r).overall
+assert kpis["offered"] > 0
+assert "torch" not in sys.modules, sorted(m for m in sys.modules if m.startswith("torch"))
+print("ok", kpis["cost_per_call"])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ok")
+
+
+def test_sb3_and_onnx_routers_agree_on_kpis(exported) -> None:
+    run_dir, onnx_path = exported
+    sc = load_scenario("heterogeneous")
+    a = Simulator(sc, 5).run(SB3Router(run_dir)).overall
+    b = Simulator(sc, 5).run(OnnxRouter(onnx_path)).overall
+    assert a == b
+
+
+def _tamper(onnx_path: Path, tmp_path: Path, **changes) -> Path:
+    new = tmp_path / "tampered.onnx"
+    new.write_bytes(onnx_path.read_bytes())
+    side = json.loads(onnx_path.with_suffix(".json").read_text()) | changes
+    new.with_suffix(".json").write_text(json.dumps(side))
+    return new
+
+
+def test_sidecar_mismatch_fails_clearly(exported, tmp_path) -> None:
+    _, onnx_path = exported
+    side = Sidecar.load(onnx_path.with_suffix(".json"))
+    sc = load_scenario("heterogeneous")
+    names = list(side.observation_names)
+    names[2] = "queue/elsewhere"
+    bad = _tamper(onnx_path, tmp_path, observation_names=names)
+    with pytest.raises(SidecarError, match=r"observation 2: policy 'queue/elsewhere'"):
+        Simulator(sc, 0).run(OnnxRouter(bad))
+    bad = _tamper(onnx_path, tmp_path, env_version=3)
+    with pytest.raises(SidecarError, match="policy trained on v3, environment is v0"):
+        Simulator(sc, 0).run(OnnxRouter(bad))
+    bad = _tamper(onnx_path, tmp_path, observation_names=names[:-1])
+    with pytest.raises(SidecarError, match=r"input 'obs' has width"):
+        OnnxRouter(bad)
+
+
+def test_policy_on_another_scenario_fails_clearly(exported) -> None:
+    run_dir, onnx_path = exported
+    other = load_scenario("single_pool")
+    with pytest.raises(SidecarError, match="observations: policy has 19, environment 6"):
+        Simulator(other, 0).run(OnnxRouter(onnx_path))
+    with pytest.raises(RunError, match="observation layout does not match"):
+        Simulator(other, 0).run(SB3Router(run_dir))
+
+
+def test_missing_files_fail_clearly(tmp_path) -> None:
+    with pytest.raises(SidecarError, match="no such ONNX file"):
+        OnnxRouter(tmp_path / "nope.onnx")
+    with pytest.raises(RunError, match="not a run directory"):
+        SB3Router(tmp_path / "nope")
+    with pytest.raises(RunError, match=r"no model\.zip"):
+        SB3Router(tmp_path)
+
+
+def test_cli_export_and_verify(tiny_run, tmp_path) -> None:
+    run_dir, _ = tiny_run
+    out = tmp_path / "cli" / "policy.onnx"
+    cmd = [
+        sys.executable,
+        "-m",
+        "rlroute.cli.export",
+        "both",
+        f"run_dir={run_dir}",
+        f"out={out}",
+        "verify.n_obs=500",
+        "verify.kpi_seeds=[0]",
+    ]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "parity PASSED" in res.stdout
+    assert out.exists() and out.with_suffix(".json").exists()
+    assert json.loads(out.with_name("parity.json").read_text())["passed"] is True
+    bad = subprocess.run(
+        [sys.executable, "-m", "rlroute.cli.export", f"run_dir={tmp_path}/missing"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "not a run directory" in bad.stderr
