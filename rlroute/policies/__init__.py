@@ -3,6 +3,25 @@
 Every router implements :class:`rlroute.sim.Router`. ``make_router("fifo")`` builds one by
 name; ``ROUTERS`` lists the names. Learned policies (SB3 models, ONNX files) register here too,
 so the benchmark treats every policy the same way.
+
+Heuristics (``HEURISTICS``), one module per family, each with its rule and source in its
+docstring:
+
+==================  ==========================================================================
+``fifo``            oldest call first, to the longest-idle group (:mod:`rlroute.sim.router`)
+``fifo_priority``   FIFO within static priority levels
+``sbr``             skill-based: oldest call, to the most proficient idle group
+``lia``             longest-idle agent picks the oldest call it can serve
+``random``          uniform over assignable pairs (the floor)
+``priority``        static priority (``CallType.priority`` or overrides), FIFO within a level
+``threshold``       priority, with ``reserve`` agents of each flexible group kept for its
+                    primary type (not work-conserving)
+``cmu``             max c_k * mu_kg
+``gcmu``            generalised c-mu, delay version: max c_k * w_k * mu_kg
+``cmu_theta``       max c_k * mu_kg / theta_k (abandonment)
+``weight_based``    max q_kg + a_k * wait_k + b_g * idle_g (Chan, Koole and L'Ecuyer)
+``maxweight``       max queue_len_k * mu_kg
+==================  ==========================================================================
 """
 
 from __future__ import annotations
@@ -10,12 +29,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rlroute.policies.cmu import CMuRouter, CMuThetaRouter, GeneralizedCMuRouter
+from rlroute.policies.longest_idle import LongestIdleRouter
+from rlroute.policies.maxweight import MaxWeightRouter
+from rlroute.policies.priority import PriorityRouter, ThresholdRouter
+from rlroute.policies.random_router import RandomRouter
+from rlroute.policies.skill_based import SkillBasedRouter
+from rlroute.policies.weight_based import WeightBasedRouter
 from rlroute.sim.router import FIFORouter, Router
+
+
+def _fifo_priority(**kw: Any) -> FIFORouter:
+    return FIFORouter(by_priority=True, **kw)
+
 
 ROUTERS: dict[str, Callable[..., Router]] = {
     "fifo": FIFORouter,
-    "fifo_priority": lambda **kw: FIFORouter(by_priority=True, **kw),
+    "fifo_priority": _fifo_priority,
+    "sbr": SkillBasedRouter,
+    "lia": LongestIdleRouter,
+    "random": RandomRouter,
+    "priority": PriorityRouter,
+    "threshold": ThresholdRouter,
+    "cmu": CMuRouter,
+    "gcmu": GeneralizedCMuRouter,
+    "cmu_theta": CMuThetaRouter,
+    "weight_based": WeightBasedRouter,
+    "maxweight": MaxWeightRouter,
 }
+
+#: The heuristic routers (buildable without arguments), in registry order.
+HEURISTICS: tuple[str, ...] = tuple(ROUTERS)
 
 
 def register_router(name: str, factory: Callable[..., Router]) -> None:
@@ -32,4 +76,21 @@ def make_router(name: str, **kwargs: Any) -> Router:
     return factory(**kwargs)
 
 
-__all__ = ["ROUTERS", "FIFORouter", "Router", "make_router", "register_router"]
+__all__ = [
+    "HEURISTICS",
+    "ROUTERS",
+    "CMuRouter",
+    "CMuThetaRouter",
+    "FIFORouter",
+    "GeneralizedCMuRouter",
+    "LongestIdleRouter",
+    "MaxWeightRouter",
+    "PriorityRouter",
+    "RandomRouter",
+    "Router",
+    "SkillBasedRouter",
+    "ThresholdRouter",
+    "WeightBasedRouter",
+    "make_router",
+    "register_router",
+]
