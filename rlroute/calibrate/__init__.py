@@ -1,1 +1,63 @@
-"""rlroute.calibrate."""
+"""rlroute.calibrate: historical call records in, a Scenario (and a report of every fit) out.
+
+>>> from rlroute.datasets import load_anonymous_bank
+>>> scenario, report = calibrate(load_anonymous_bank(), day_type="weekday")  # doctest: +SKIP
+
+One module per estimator, each stating its method: :mod:`~rlroute.calibrate.arrivals`
+(rates per type and interval, Gamma day multiplier), :mod:`~rlroute.calibrate.handle`
+(lognormal MLE with an EM short-call mixture, KS and QQ), :mod:`~rlroute.calibrate.patience`
+(exponential MLE and Kaplan-Meier on censored waits), :mod:`~rlroute.calibrate.groups`
+(agents clustered by type mix), :mod:`~rlroute.calibrate.resolution` (FCR from repeat
+calls), :mod:`~rlroute.calibrate.staffing` (head counts from service activity).
+:func:`calibrate` runs them all; :mod:`~rlroute.calibrate.report` writes the report;
+:mod:`~rlroute.calibrate.backtest` simulates the fitted days and compares;
+:mod:`~rlroute.calibrate.synthetic` turns simulator logs into call records (round trips).
+"""
+
+from rlroute.calibrate.arrivals import ArrivalFit, fit_arrivals, gamma_shape_mom
+from rlroute.calibrate.backtest import BacktestResult, backtest, run_backtest
+from rlroute.calibrate.common import CalibrationError, DayGrid
+from rlroute.calibrate.core import CalibrationReport, calibrate, priority_labels
+from rlroute.calibrate.groups import AgentGroups, agent_type_shares, cluster_agents
+from rlroute.calibrate.handle import HandleFit, fit_handle_time, fit_lognormal
+from rlroute.calibrate.patience import (
+    KaplanMeier,
+    PatienceFit,
+    exponential_mle,
+    fit_patience,
+    kaplan_meier,
+)
+from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
+from rlroute.calibrate.staffing import StaffingFit, infer_staffing
+from rlroute.calibrate.synthetic import call_log_to_records, simulate_records
+
+__all__ = [
+    "AgentGroups",
+    "ArrivalFit",
+    "BacktestResult",
+    "CalibrationError",
+    "CalibrationReport",
+    "DayGrid",
+    "HandleFit",
+    "KaplanMeier",
+    "PatienceFit",
+    "ResolutionFit",
+    "StaffingFit",
+    "agent_type_shares",
+    "backtest",
+    "calibrate",
+    "call_log_to_records",
+    "cluster_agents",
+    "exponential_mle",
+    "fit_arrivals",
+    "fit_handle_time",
+    "fit_lognormal",
+    "fit_patience",
+    "fit_resolution",
+    "gamma_shape_mom",
+    "infer_staffing",
+    "kaplan_meier",
+    "priority_labels",
+    "run_backtest",
+    "simulate_records",
+]

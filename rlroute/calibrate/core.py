@@ -48,7 +48,7 @@ from rlroute.calibrate.patience import PatienceFit, fit_patience
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
 from rlroute.calibrate.staffing import StaffingFit, infer_staffing
 from rlroute.data import CallRecords
-from rlroute.distributions import Empirical
+from rlroute.distributions import Empirical, Exponential
 from rlroute.scenario import AgentGroup, CallType, RepeatCalls, Scenario, Skill
 
 __all__ = ["CalibrationReport", "calibrate", "priority_labels"]
@@ -166,7 +166,7 @@ def calibrate(
     n_groups: int | None = None,
     max_groups: int = 6,
     min_agent_calls: int = 50,
-    staffing_method: str = "shifts",
+    staffing_method: str = "queue",
     gap_minutes: float = 30.0,
     occupancy: float = 0.9,
     fcr_window_hours: float = 24.0,
@@ -193,7 +193,9 @@ def calibrate(
             ``none``; see :func:`rlroute.calibrate.handle.fit_handle_time`).
         patience_model: ``auto``, ``exponential`` or ``empirical``.
         n_groups, max_groups, min_agent_calls: agent clustering (``n_groups`` None: silhouette).
-        staffing_method, gap_minutes, occupancy: staffing inference (``shifts`` or ``busy``).
+        staffing_method, gap_minutes, occupancy: staffing inference (``queue``, the default:
+            agents available to the queue; ``shifts``; ``busy``; see
+            :mod:`rlroute.calibrate.staffing`).
         fcr_window_hours: repeat-call window for first-call resolution.
         model_repeats: add repeat calls to the Scenario (and take them out of the rates).
         min_fit_calls: fewer answered calls than this for a (type, group) pair: its handle
@@ -317,7 +319,7 @@ def calibrate(
 
     # -- staffing
     staffing = infer_staffing(
-        served,
+        sel,
         grid,
         agent_group,
         groups.names,
@@ -325,6 +327,7 @@ def calibrate(
         method=staffing_method,
         gap_minutes=gap_minutes,
         occupancy=occupancy,
+        skills=groups.skills,
     )
 
     # -- assemble the Scenario
@@ -352,6 +355,9 @@ def calibrate(
                     probability=1.0, delay=Empirical(values=[round(float(v), 1) for v in qs])
                 )
         p = patience[t]
+        pat = p.dist
+        if isinstance(pat, Exponential):
+            pat = Exponential(mean_s=round(pat.mean_s, 2))
         call_types.append(
             CallType(
                 name=t,
@@ -359,7 +365,7 @@ def calibrate(
                 day_multiplier_shape=None
                 if arrivals.day_shape[t] is None
                 else round(float(arrivals.day_shape[t]), 3),
-                patience=p.dist,
+                patience=pat,
                 priority=1 if t.endswith(HIGH_SUFFIX) and base in split else 0,
                 repeat=repeat,
             )
@@ -426,7 +432,7 @@ def calibrate(
         name=name,
         description=description
         or (
-            f"Calibrated from {source}: {day_type or 'all'} days "
+            f"Calibrated from {source}: {day_type or 'all'} days only "
             f"({len(days)} days, {days[0].date()} to {days[-1].date()}), "
             f"{len(call_types)} call types, {len(agent_groups)} agent groups"
         ),

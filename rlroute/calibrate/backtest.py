@@ -1,0 +1,456 @@
+"""Backtest a calibration: simulate the days it was fitted on and compare with what happened.
+
+The question is whether the calibrated model (arrivals, handle times, patience, groups,
+inferred staffing, and a router that mimics the center) reproduces the center's service:
+abandonment, speed of answer, service level and occupancy, overall, per call type and per
+hour of the day. Two modes, reported side by side:
+
+* ``per_day``: each observed day is simulated with *its own* arrival rates (the day's counts
+  per type and interval, so Poisson noise is re-drawn around them) and *its own* inferred
+  staffing; the whole month runs as one multi-day Scenario. This isolates the queueing model
+  (service, patience, routing, staffing) from day-to-day forecasting error.
+* ``mean_day``: the calibrated Scenario as shipped (mean rates, Gamma day multipliers, mean
+  staffing), run for as many days as were observed.
+
+Observed and simulated KPIs are computed by the same function (:func:`service_kpis`) on
+canonical call records: the simulator's call log goes through
+:func:`rlroute.calibrate.synthetic.call_log_to_records`. Definitions, for calls that reached
+the queue inside the Scenario's window, grouped by the hour of their arrival:
+
+* ``abandon_rate`` = abandoned / (answered + abandoned);
+* ``asa`` = mean wait of answered calls (seconds);
+* ``service_level`` = answered within T / (offered - abandoned within T), T = 20 s (the
+  simulator's default definition);
+* ``occupancy`` = busy agent time / agent time on duty; observed: handle time overlapping
+  the hour (named and unnamed agents) over the agents inferred by the calibration's staffing
+  method (before rounding); simulated: the simulator's own busy and present agent time.
+
+Run it: ``python -m rlroute.calibrate.backtest --out experiments/anonymous_bank_backtest``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from rlroute.calibrate.common import DayGrid, clock_seconds, queue_calls
+from rlroute.calibrate.core import CalibrationReport, calibrate
+from rlroute.calibrate.synthetic import call_log_to_records
+from rlroute.data import CallRecords
+from rlroute.policies import make_router
+from rlroute.scenario import Scenario
+from rlroute.sim.engine import Simulator
+
+__all__ = [
+    "BacktestResult",
+    "backtest",
+    "day_by_day_scenario",
+    "repeat_days",
+    "run_backtest",
+    "service_kpis",
+]
+
+KPIS = ("abandon_rate", "asa", "service_level", "occupancy")
+
+
+def _kpi_row(calls: pd.DataFrame, target_s: float) -> dict[str, float]:
+    answered = calls["outcome"] == "answered"
+    abandoned = calls["outcome"] == "abandoned"
+    wait = calls["wait_s"]
+    offered = len(calls)
+    n_ans = int(answered.sum())
+    within = int((answered & (wait <= target_s)).sum())
+    ab_within = int((abandoned & (wait <= target_s)).sum())
+    denom = offered - ab_within
+    return {
+        "offered": float(offered),
+        "answered": float(n_ans),
+        "abandoned": float(abandoned.sum()),
+        "abandon_rate": float(abandoned.sum() / offered) if offered else math.nan,
+        "asa": float(wait[answered].mean()) if n_ans else math.nan,
+        "service_level": within / denom if denom > 0 else math.nan,
+    }
+
+
+def service_kpis(
+    frame: pd.DataFrame,
+    grid: DayGrid,
+    type_base: dict[str, str] | None = None,
+    target_s: float = 20.0,
+    n_days: int | None = None,
+) -> dict[str, pd.DataFrame]:
+    """KPIs of the queue calls inside the window: ``overall``, ``by_type``, ``by_hour``.
+
+    ``type_base`` maps type labels onto the types to report (e.g. ``PS_hi`` -> ``PS``).
+    ``offered_per_day`` is added when ``n_days`` is given.
+    """
+    calls = queue_calls(frame)
+    clock = clock_seconds(calls)
+    inside = grid.index(clock) >= 0
+    calls = calls[inside].assign(hour=np.floor(clock[inside] / 3600))
+    ctype = calls["call_type"].astype(str)
+    if type_base:
+        ctype = ctype.map(lambda t: type_base.get(t, t))
+    calls = calls.assign(call_type=ctype)
+    overall = pd.DataFrame([{"call_type": "all", **_kpi_row(calls, target_s)}])
+    by_type = pd.DataFrame(
+        [{"call_type": t, **_kpi_row(g, target_s)} for t, g in calls.groupby("call_type")]
+    )
+    by_hour = pd.DataFrame(
+        [{"hour": int(h), **_kpi_row(g, target_s)} for h, g in calls.groupby("hour")]
+    )
+    if n_days:
+        for t in (overall, by_type, by_hour):
+            t["offered_per_day"] = t["offered"] / n_days
+    return {"overall": overall, "by_type": by_type, "by_hour": by_hour}
+
+
+def observed_occupancy(report: CalibrationReport) -> pd.DataFrame:
+    """Observed busy agent-hours and agents (by the calibration's staffing method, before
+    rounding) per hour of the day, all groups and days."""
+    st = report.staffing
+    hours = np.floor(st.grid.starts_s() / 3600).astype(int)
+    busy = st.busy.sum(axis=(0, 1)) + st.unnamed_busy.sum(axis=0)
+    on = st.daily_agents().sum(axis=(0, 1))
+    df = pd.DataFrame({"hour": hours, "busy": busy, "on_duty": on}).groupby("hour").sum()
+    return df.reset_index()
+
+
+def day_by_day_scenario(scenario: Scenario, report: CalibrationReport) -> Scenario:
+    """The calibrated Scenario run over every observed day with that day's own arrival
+    counts (as rates) and inferred staffing; no day multiplier (the day is the day)."""
+    arr, st = report.arrivals, report.staffing
+    n_days, n_int = len(arr.days), arr.grid.n_intervals
+    pos = {t: k for k, t in enumerate(arr.types)}
+    heads = st.daily_head_count()
+    gpos = {g: j for j, g in enumerate(st.groups)}
+    data = scenario.to_dict()
+    data["name"] = f"{scenario.name}_day_by_day"
+    data["n_intervals"] = n_days * n_int
+    data["intervals_per_day"] = n_int
+    for c in data["call_types"]:
+        c["arrival_rates_per_hour"] = (
+            arr.counts[:, pos[c["name"]], :].reshape(-1) / arr.grid.interval_h
+        ).tolist()
+        c["day_multiplier_shape"] = None
+    for g in data["agent_groups"]:
+        g["head_count"] = heads[:, gpos[g["name"]], :].reshape(-1).tolist()
+    return Scenario.from_dict(data, source="day-by-day backtest scenario")
+
+
+def repeat_days(scenario: Scenario, n_days: int) -> Scenario:
+    """The one-day Scenario repeated ``n_days`` times (day multipliers drawn each day)."""
+    data = scenario.to_dict()
+    data["name"] = f"{scenario.name}_x{n_days}"
+    n = scenario.n_intervals
+    data["n_intervals"] = n * n_days
+    data["intervals_per_day"] = n
+    for c in data["call_types"]:
+        c["arrival_rates_per_hour"] = (
+            scenario.rates_per_hour(scenario.type_names.index(c["name"])) * n_days
+        )
+    for j, g in enumerate(data["agent_groups"]):
+        g["head_count"] = scenario.head_counts(j) * n_days
+    return Scenario.from_dict(data, source="repeated-day backtest scenario")
+
+
+def _simulate(
+    scenario: Scenario, seeds: list[int], router: str, report: CalibrationReport
+) -> list[dict[str, Any]]:
+    """KPIs of each seed's run, by the observed-data definitions."""
+    out = []
+    grid = report.grid
+    for seed in seeds:
+        sim = Simulator(scenario, seed, record_calls=True)
+        kpi = sim.run(make_router(router))
+        records = call_log_to_records(sim.call_log(), scenario)
+        k = service_kpis(records.frame, grid, report.type_base, n_days=len(report.arrivals.days))
+        bi = kpi.by_interval
+        n_int = grid.n_intervals
+        hours = np.floor(grid.starts_s() / 3600).astype(int)
+        busy = (bi["occupancy"].fillna(0) * bi["agents_on_duty"]).to_numpy()
+        present = bi["agents_on_duty"].to_numpy()
+        occ = (
+            pd.DataFrame(
+                {
+                    "hour": np.tile(hours, len(bi) // n_int),
+                    "busy": busy,
+                    "on_duty": present,
+                }
+            )
+            .groupby("hour")
+            .sum()
+        )
+        k["by_hour"] = k["by_hour"].merge(
+            (occ["busy"] / occ["on_duty"]).rename("occupancy").reset_index(), on="hour", how="left"
+        )
+        k["overall"]["occupancy"] = kpi.overall["occupancy"]
+        out.append(k)
+    return out
+
+
+def _mean_over_seeds(runs: list[dict[str, Any]], table: str, key: str) -> pd.DataFrame:
+    frames = [r[table] for r in runs]
+    cat = pd.concat(frames, ignore_index=True)
+    num = [c for c in cat.columns if c != key]
+    mean = cat.groupby(key)[num].mean()
+    lo = cat.groupby(key)[num].min().add_suffix("_min")
+    hi = cat.groupby(key)[num].max().add_suffix("_max")
+    return pd.concat([mean, lo, hi], axis=1).reset_index()
+
+
+@dataclass
+class BacktestResult:
+    """Observed vs simulated KPIs per mode, with the Scenario and report they came from."""
+
+    scenario: Scenario
+    report: CalibrationReport
+    router: str
+    seeds: list[int]
+    observed: dict[str, pd.DataFrame]
+    simulated: dict[str, dict[str, pd.DataFrame]]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def comparison(self, table: str) -> pd.DataFrame:
+        """Observed and simulated KPIs side by side (``overall``, ``by_type``, ``by_hour``)."""
+        key = {"overall": "call_type", "by_type": "call_type", "by_hour": "hour"}[table]
+        obs = self.observed[table]
+        cols = [key, "offered_per_day", *[k for k in KPIS if k in obs.columns]]
+        out = obs[cols].rename(columns={c: f"obs_{c}" for c in cols if c != key})
+        for mode, sim in self.simulated.items():
+            s = sim[table]
+            scols = [key, "offered_per_day", *[k for k in KPIS if k in s.columns]]
+            out = out.merge(
+                s[scols].rename(columns={c: f"{mode}_{c}" for c in scols if c != key}),
+                on=key,
+                how="outer",
+            )
+        return out
+
+    def headline(self) -> dict[str, dict[str, float]]:
+        """Per mode: overall relative errors and the hourly-profile correlations."""
+        out: dict[str, dict[str, float]] = {}
+        obs_o = self.observed["overall"].iloc[0]
+        obs_h = self.observed["by_hour"].set_index("hour")
+        for mode, sim in self.simulated.items():
+            s_o = sim["overall"].iloc[0]
+            s_h = sim["by_hour"].set_index("hour").reindex(obs_h.index)
+            row: dict[str, float] = {}
+            for k in KPIS:
+                if k in obs_o and k in s_o:
+                    row[f"obs_{k}"] = float(obs_o[k])
+                    row[f"sim_{k}"] = float(s_o[k])
+                    row[f"rel_err_{k}"] = float(s_o[k] / obs_o[k] - 1)
+                if k in obs_h and k in s_h:
+                    both = pd.concat([obs_h[k], s_h[k]], axis=1).dropna()
+                    row[f"corr_hourly_{k}"] = float(
+                        np.corrcoef(both.iloc[:, 0], both.iloc[:, 1])[0, 1]
+                    )
+            out[mode] = row
+        return out
+
+
+def backtest(
+    records: CallRecords | pd.DataFrame,
+    scenario: Scenario,
+    report: CalibrationReport,
+    seeds: int | list[int] = 5,
+    router: str = "fifo_priority",
+    modes: tuple[str, ...] | list[str] = ("per_day", "mean_day"),
+    settings: dict[str, Any] | None = None,
+) -> BacktestResult:
+    """Simulate the days a calibration was fitted on and compare with ``records``."""
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    frame = records.frame if isinstance(records, CallRecords) else records
+    frame = frame[frame["date"].isin(report.arrivals.days)]
+    n_days = len(report.arrivals.days)
+    observed = service_kpis(frame, report.grid, n_days=n_days)
+    occ = observed_occupancy(report)
+    occ = occ.assign(occupancy=occ["busy"] / occ["on_duty"])
+    observed["by_hour"] = observed["by_hour"].merge(
+        occ[["hour", "occupancy"]], on="hour", how="left"
+    )
+    observed["overall"]["occupancy"] = float(occ["busy"].sum() / occ["on_duty"].sum())
+    simulated: dict[str, dict[str, pd.DataFrame]] = {}
+    for mode in modes:
+        if mode == "per_day":
+            sc = day_by_day_scenario(scenario, report)
+        elif mode == "mean_day":
+            sc = repeat_days(scenario, n_days)
+        else:
+            raise ValueError(f"unknown backtest mode {mode!r}; use 'per_day' or 'mean_day'")
+        runs = _simulate(sc, seed_list, router, report)
+        simulated[mode] = {
+            "overall": _mean_over_seeds(runs, "overall", "call_type"),
+            "by_type": _mean_over_seeds(runs, "by_type", "call_type"),
+            "by_hour": _mean_over_seeds(runs, "by_hour", "hour"),
+        }
+    return BacktestResult(
+        scenario=scenario,
+        report=report,
+        router=router,
+        seeds=seed_list,
+        observed=observed,
+        simulated=simulated,
+        settings={"router": router, "seeds": seed_list, **(settings or {})},
+    )
+
+
+def run_backtest(
+    records: CallRecords | pd.DataFrame,
+    seeds: int | list[int] = 5,
+    router: str = "fifo_priority",
+    modes: tuple[str, ...] | list[str] = ("per_day", "mean_day"),
+    **calibrate_kw: Any,
+) -> BacktestResult:
+    """Calibrate on ``records`` (``split_priority`` on by default) and :func:`backtest`."""
+    calibrate_kw.setdefault("split_priority", True)
+    scenario, report = calibrate(records, **calibrate_kw)
+    return backtest(records, scenario, report, seeds, router, modes, settings=calibrate_kw)
+
+
+def plot_backtest(result: BacktestResult, path: Path) -> Path:
+    """Hourly profiles, observed vs each simulated mode (mean over seeds, min-max band)."""
+    titles = {
+        "abandon_rate": "abandonment rate",
+        "asa": "ASA of answered calls (s)",
+        "service_level": "service level (20 s)",
+        "occupancy": "occupancy",
+    }
+    fig = Figure(figsize=(11, 7), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    obs = result.observed["by_hour"]
+    for ax, k in zip(axes, KPIS):
+        ax.plot(obs["hour"], obs[k], "o-", color="k", label="observed")
+        for j, (mode, sim) in enumerate(result.simulated.items()):
+            h = sim["by_hour"]
+            ax.plot(h["hour"], h[k], color=f"C{j}", label=f"simulated ({mode})")
+            ax.fill_between(h["hour"], h[f"{k}_min"], h[f"{k}_max"], color=f"C{j}", alpha=0.2)
+        ax.set_title(titles[k], fontsize=10)
+        ax.set_xlabel("hour of arrival", fontsize=8)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(
+        f"Backtest: {result.report.source}, {result.report.day_type} days, router "
+        f"{result.router}, {len(result.seeds)} seeds",
+        fontsize=10,
+    )
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def _md(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in df.iterrows():
+        cells = []
+        for v in r:
+            if isinstance(v, float | np.floating):
+                cells.append("" if math.isnan(v) else f"{v:.3g}")
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_backtest(result: BacktestResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``results.md``, ``headline.json``, the comparison CSVs and ``backtest.png``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for table in ("overall", "by_type", "by_hour"):
+        p = out / f"backtest_{table}.csv"
+        result.comparison(table).to_csv(p, index=False)
+        paths[table] = p
+    head = result.headline()
+    paths["headline"] = out / "headline.json"
+    paths["headline"].write_text(json.dumps(head, indent=2) + "\n")
+    paths["plot"] = plot_backtest(result, out / "backtest.png")
+    rows = []
+    for mode, h in head.items():
+        for k in KPIS:
+            if f"obs_{k}" in h:
+                rows.append(
+                    {
+                        "mode": mode,
+                        "kpi": k,
+                        "observed": h[f"obs_{k}"],
+                        "simulated": h[f"sim_{k}"],
+                        "rel_error": h[f"rel_err_{k}"],
+                        "hourly_corr": h.get(f"corr_hourly_{k}", math.nan),
+                    }
+                )
+    text = [
+        "# Backtest results",
+        "",
+        f"Router `{result.router}`, seeds {result.seeds}; settings: "
+        + ", ".join(f"{k}={v}" for k, v in result.settings.items()),
+        "",
+        "## Headline",
+        "",
+        _md(pd.DataFrame(rows)),
+        "",
+        "## By call type",
+        "",
+        _md(result.comparison("by_type")),
+        "",
+        "## By hour of arrival",
+        "",
+        _md(result.comparison("by_hour")),
+        "",
+        "![backtest](backtest.png)",
+        "",
+    ]
+    paths["results"] = out / "results.md"
+    paths["results"].write_text("\n".join(text))
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m rlroute.calibrate.backtest``: backtest on the shipped Anonymous Bank log."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default="outputs/backtest", help="output folder")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds per mode")
+    parser.add_argument("--router", default="fifo_priority")
+    parser.add_argument("--data", default=None, help="a Technion log (default: shipped one)")
+    parser.add_argument("--day-type", default="weekday")
+    parser.add_argument("--interval", type=float, default=30.0, help="minutes")
+    parser.add_argument("--no-split-priority", action="store_true")
+    parser.add_argument("--staffing", default="queue", choices=("queue", "shifts", "busy"))
+    parser.add_argument("--gap-minutes", type=float, default=30.0)
+    parser.add_argument("--patience", default="auto", choices=("auto", "exponential", "empirical"))
+    args = parser.parse_args(argv)
+    if args.data is None:
+        from rlroute.datasets import load_anonymous_bank
+
+        records = load_anonymous_bank()
+    else:
+        from rlroute.data import read_technion_log
+
+        records = read_technion_log(args.data)
+    result = run_backtest(
+        records,
+        seeds=args.seeds,
+        router=args.router,
+        day_type=args.day_type,
+        interval_minutes=args.interval,
+        split_priority=not args.no_split_priority,
+        staffing_method=args.staffing,
+        gap_minutes=args.gap_minutes,
+        patience_model=args.patience,
+    )
+    paths = write_backtest(result, args.out)
+    print(paths["results"].read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
