@@ -182,7 +182,7 @@ def cluster_agents(
     return AgentGroups(
         assignment={a: names[c] for a, c in assignment.items()},
         names=[names[c] for c in order],
-        skills={g: [t for t in counts.columns if t in s] for g, s in skills.items()},
+        skills={g: sorted(s) for g, s in skills.items()},
         counts=counts,
         silhouettes=sil,
         k_rule=rule,
