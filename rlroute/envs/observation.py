@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rlroute.sim.engine import WAITING
+
 if TYPE_CHECKING:
     from rlroute.scenario import Scenario
     from rlroute.sim.engine import Simulator
@@ -111,10 +113,11 @@ class Observer:
             self._load.append(load)
             self._on_duty.append(on_duty)
             self._idle_scale.append([1.0 / heads[g][j] if heads[g][j] else 0.0 for g in range(G)])
-        self._high = observation_bounds(scenario)[1]
 
     def __call__(self, sim: Simulator) -> np.ndarray:
-        # The hot path of the environment: C-level map() over short lists, one array, one clip.
+        # The environment's hot path: C-level map() over short lists, conditional clips
+        # instead of min(), the head-of-line call read directly when it is still waiting, and
+        # a single array conversion at the end.
         now = sim.now
         if now < self.horizon:
             i = int(now * self._inv_interval)
@@ -122,17 +125,20 @@ class Observer:
         else:  # the drain: no arrivals, last interval's staffing
             i = self.n_intervals
             elapsed = 1.0
-        qlen, head = sim.queue_len, sim.head_arrival
-        vals = list(map(mul, qlen, self._qscale))
+        qlen, queues = sim.queue_len, sim.queues
+        vals = [x if x < CLIP else CLIP for x in map(mul, qlen, self._qscale)]
         for k, s in self._wscale:
-            vals.append((now - head(k)) * s if qlen[k] else 0.0)
+            if qlen[k]:
+                call = queues[k][0]
+                w = (now - (call.arrival if call.state == WAITING else sim.head_arrival(k))) * s
+                vals.append(w if w < CLIP else CLIP)
+            else:
+                vals.append(0.0)
         vals += self._load[i]
-        vals += map(mul, sim.idle_count, self._idle_scale[i])
+        vals += map(mul, sim.idle_count, self._idle_scale[i])  # <= 1: idle <= head count
         vals += self._on_duty[i]
         vals.append(elapsed)
-        obs = np.array(vals, dtype=np.float32)
-        np.minimum(obs, self._high, out=obs)
-        return obs
+        return np.array(vals, dtype=np.float32)
 
 
 _OBSERVERS: weakref.WeakKeyDictionary[Simulator, Observer] = weakref.WeakKeyDictionary()

@@ -1,0 +1,102 @@
+"""Environment speed: steps per second of ``rlroute/CallCenter-v0`` next to ``CartPole-v1``.
+
+Run on demand (not a test)::
+
+    python benchmarks/env_speed.py [--steps N] [--rounds R] [--scenario heterogeneous]
+
+Both environments are built with ``gym.make`` (so both pay Gymnasium's default wrappers: order
+enforcing and the passive checker, plus CartPole's time limit) and driven by a uniformly random
+policy from a seeded ``numpy`` Generator, in this one process:
+
+* CartPole picks one of its two actions;
+* rlroute picks uniformly among the valid actions of ``action_masks()`` (a masked random
+  policy), on the ``heterogeneous`` scenario (4 call types, 3 groups, 55 agents) by default.
+
+The policy's uniforms are drawn in one batch before the clock starts, so the time is the
+environments' (plus, for rlroute, reading the mask). Resets at episode ends are included, as in
+training. The two environments alternate for ``--rounds`` rounds of ``--steps`` steps each and
+the table gives the best and the median round: on a shared machine the best round is the one
+least disturbed by other processes, and alternating exposes both to the same disturbances.
+Time is the process's CPU time (``time.process_time``), which ignores time spent descheduled;
+``--clock wall`` uses ``time.perf_counter`` instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import gymnasium as gym
+import numpy as np
+
+import rlroute  # noqa: F401 - registers rlroute/CallCenter-v0
+
+
+def cartpole_round(env: gym.Env, steps: int, rng: np.random.Generator, clock: Callable) -> float:
+    actions = rng.integers(0, 2, size=steps).tolist()
+    env.reset(seed=int(rng.integers(2**31)))
+    t0 = clock()
+    for a in actions:
+        _, _, terminated, truncated, _ = env.step(a)
+        if terminated or truncated:
+            env.reset()
+    return steps / (clock() - t0)
+
+
+def rlroute_round(env: gym.Env, steps: int, rng: np.random.Generator, clock: Callable) -> float:
+    base = env.unwrapped
+    uniforms = rng.random(steps).tolist()
+    env.reset(seed=int(rng.integers(2**31)))
+    t0 = clock()
+    for u in uniforms:
+        valid = np.flatnonzero(base.action_masks())
+        _, _, terminated, truncated, _ = env.step(valid[int(u * len(valid))])
+        if terminated or truncated:
+            env.reset()
+    return steps / (clock() - t0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50_000, help="steps per round")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per env")
+    parser.add_argument("--scenario", default="heterogeneous")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    args = parser.parse_args()
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+
+    rng = np.random.default_rng(args.seed)
+    cart_env = gym.make("CartPole-v1")
+    ours_env = gym.make("rlroute/CallCenter-v0", scenario=args.scenario)
+    cart, ours = [], []
+    for _ in range(args.rounds):
+        cart.append(cartpole_round(cart_env, args.steps, rng, clock))
+        ours.append(rlroute_round(ours_env, args.steps, rng, clock))
+    sc = ours_env.unwrapped.scenario
+    agents = sum(max(g.head_count) for g in sc.agent_groups)
+    print(
+        f"{args.rounds} alternating rounds of {args.steps:,} steps per environment, "
+        f"{args.clock} time, masked uniform random policy\n"
+    )
+    print("| environment | best steps/s | median steps/s | best / CartPole |")
+    print("|---|---:|---:|---:|")
+    best_cart = max(cart)
+    for name, rates in (
+        ("CartPole-v1", cart),
+        (
+            f"rlroute/CallCenter-v0 ({sc.name}: {len(sc.call_types)} types, "
+            f"{len(sc.agent_groups)} groups, {agents} agents)",
+            ours,
+        ),
+    ):
+        print(
+            f"| {name} | {max(rates):,.0f} | {statistics.median(rates):,.0f} "
+            f"| {max(rates) / best_cart:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
