@@ -62,6 +62,24 @@ ROUTERS: dict[str, Callable[..., Router]] = {
 HEURISTICS: tuple[str, ...] = tuple(ROUTERS)
 
 
+# Learned policies, imported only when built (``sb3`` needs torch, ``onnx`` only onnxruntime).
+# ``path`` is required, so ``routers: all`` in rlroute-bench leaves them out.
+def _sb3(path: str, **kw: Any) -> Router:
+    from rlroute.rl.router import make_sb3_router
+
+    return make_sb3_router(path, **kw)
+
+
+def _onnx(path: str, **kw: Any) -> Router:
+    from rlroute.export.onnx_router import make_onnx_router
+
+    return make_onnx_router(path, **kw)
+
+
+ROUTERS["sb3"] = _sb3
+ROUTERS["onnx"] = _onnx
+
+
 def register_router(name: str, factory: Callable[..., Router]) -> None:
     """Make ``make_router(name, ...)`` build routers with ``factory``."""
     ROUTERS[name] = factory

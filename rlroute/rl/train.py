@@ -7,8 +7,9 @@ Plain Python over a plain config mapping (the resolved Hydra config; Hydra itsel
     metrics = train(cfg, run_dir)
 
 One ``seed`` drives SB3 (torch, numpy, action sampling) and the training environments
-(environment ``i`` is seeded ``seed + i`` by SB3); the eval seeds are an explicit list in the
-config, the same for every training seed, so runs compare on common random numbers.
+(their days start from :func:`train_env_seed`, a large seed derived from ``seed``, so training
+never replays the benchmark's small seeds); the eval seeds are an explicit list in the config
+(100000+), the same for every training seed, so runs compare on common random numbers.
 """
 
 from __future__ import annotations
@@ -176,6 +177,13 @@ def apply_cost_overrides(
     return Scenario.from_dict(data, source="reward.cost_overrides")
 
 
+def train_env_seed(seed: int) -> int:
+    """The seed of the first training day (environment ``i`` gets ``+ i``), derived from the
+    run's seed: a 31-bit number, so training never replays benchmark seeds 0..N."""
+    state = np.random.SeedSequence([seed, 0x7EA1]).generate_state(1)[0]
+    return int(state) % 2**31 | 2**30
+
+
 def make_env(settings: TrainSettings, scenario: Scenario | None = None) -> gym.Env:
     """One training environment with the trainer's wrappers (see :mod:`rlroute.rl.wrappers`)."""
     from rlroute.rl.envinfo import make_base_env
@@ -307,6 +315,10 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
             verbose=settings.verbose,
             **sb3_kwargs(settings.hyperparams),
         )
+        # SB3 seeds environment i with seed + i, which would replay the benchmark's days
+        # 0, 1, ... (a seeded reset replays Simulator(scenario, seed)). Training days come from
+        # a seed derived from ``seed`` instead, far from the small benchmark seeds.
+        venv.seed(train_env_seed(settings.seed))
         for f in ("progress.csv", EVAL_LOG_FILE):
             (run_dir / f).unlink(missing_ok=True)
     model.set_logger(_logger(run_dir, settings, resume_step))
@@ -400,7 +412,7 @@ def _load_checkpoint(
         model.load_replay_buffer(ckpt / "replay_buffer.pkl")
     model.num_timesteps = step
     # Deterministic continuation: the environments restart from a seed derived from the step.
-    venv.seed(int(np.random.SeedSequence([settings.seed, step]).generate_state(1)[0]))
+    venv.seed(train_env_seed(settings.seed) + step)
     return model, venv, step
 
 

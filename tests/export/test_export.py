@@ -167,3 +167,26 @@ def test_cli_export_and_verify(tiny_run, tmp_path) -> None:
         timeout=120,
     )
     assert bad.returncode == 2 and "not a run directory" in bad.stderr
+
+
+def test_registry_and_benchmark_treat_both_the_same(exported) -> None:
+    """``rlroute-bench`` builds both routers by name; on the same seeds every KPI is equal."""
+    from rlroute.bench.runner import run_benchmark
+    from rlroute.bench.specs import registered_routers
+    from rlroute.policies import make_router
+
+    run_dir, onnx_path = exported
+    assert make_router("sb3", path=str(run_dir)).name.startswith("sb3:")
+    assert make_router("onnx", path=str(onnx_path)).name.startswith("onnx:")
+    assert "sb3" not in registered_routers() and "onnx" not in registered_routers()
+    result = run_benchmark(
+        ["heterogeneous"],
+        [{"name": "sb3", "path": str(run_dir), "label": "torch"}, f"onnx:{onnx_path}"],
+        [0, 1],
+        progress=False,
+    )
+    runs = result.runs.set_index(["router", "seed"]).sort_index()
+    kpis = [c for c in result.kpis if c != "wall_s"]
+    torch_rows = runs.loc["torch", kpis].to_numpy()
+    onnx_rows = runs.loc[f"onnx:{onnx_path}", kpis].to_numpy()
+    assert np.array_equal(torch_rows, onnx_rows, equal_nan=True)

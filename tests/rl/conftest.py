@@ -16,6 +16,7 @@ def _tiny_config(*overrides: str) -> dict[str, Any]:
     """A run of a few hundred steps with one short eval (per-algorithm rollout sizes)."""
     base = [
         "scenario=heterogeneous",
+        "n_envs=2",
         "total_timesteps=512",
         "eval.freq=0",
         "eval.seeds=[100000]",
@@ -24,9 +25,9 @@ def _tiny_config(*overrides: str) -> dict[str, Any]:
     ]
     algo = next((o.split("=", 1)[1] for o in overrides if o.startswith("algo=")), "maskable_ppo")
     base += {
-        "maskable_ppo": ["algo.hyperparams.n_steps=256", "algo.hyperparams.batch_size=64"],
-        "ppo": ["algo.hyperparams.n_steps=256", "algo.hyperparams.batch_size=64"],
-        "a2c": ["algo.hyperparams.n_steps=16"],
+        "maskable_ppo": ["algo.hyperparams.n_steps=128", "algo.hyperparams.batch_size=64"],
+        "ppo": ["algo.hyperparams.n_steps=128", "algo.hyperparams.batch_size=64"],
+        "a2c": ["algo.hyperparams.n_steps=8"],
         "dqn": ["algo.hyperparams.learning_starts=128", "algo.hyperparams.buffer_size=2000"],
     }[algo]
     if algo in ("maskable_ppo", "ppo"):
