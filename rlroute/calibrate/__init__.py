@@ -10,12 +10,12 @@ One module per estimator, each stating its method: :mod:`~rlroute.calibrate.arri
 (agents clustered by type mix), :mod:`~rlroute.calibrate.resolution` (FCR from repeat
 calls), :mod:`~rlroute.calibrate.staffing` (head counts from service activity).
 :func:`calibrate` runs them all; :mod:`~rlroute.calibrate.report` writes the report;
-:mod:`~rlroute.calibrate.backtest` simulates the fitted days and compares;
+:mod:`~rlroute.calibrate.backtest` simulates the fitted days and compares (run it with
+``python -m rlroute.calibrate.backtest``);
 :mod:`~rlroute.calibrate.synthetic` turns simulator logs into call records (round trips).
 """
 
 from rlroute.calibrate.arrivals import ArrivalFit, fit_arrivals, gamma_shape_mom
-from rlroute.calibrate.backtest import BacktestResult, backtest, run_backtest
 from rlroute.calibrate.common import CalibrationError, DayGrid
 from rlroute.calibrate.core import CalibrationReport, calibrate, priority_labels
 from rlroute.calibrate.groups import AgentGroups, agent_type_shares, cluster_agents
@@ -34,7 +34,6 @@ from rlroute.calibrate.synthetic import call_log_to_records, simulate_records
 __all__ = [
     "AgentGroups",
     "ArrivalFit",
-    "BacktestResult",
     "CalibrationError",
     "CalibrationReport",
     "DayGrid",
@@ -44,7 +43,6 @@ __all__ = [
     "ResolutionFit",
     "StaffingFit",
     "agent_type_shares",
-    "backtest",
     "calibrate",
     "call_log_to_records",
     "cluster_agents",
@@ -58,6 +56,5 @@ __all__ = [
     "infer_staffing",
     "kaplan_meier",
     "priority_labels",
-    "run_backtest",
     "simulate_records",
 ]

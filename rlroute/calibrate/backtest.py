@@ -361,6 +361,12 @@ def _md(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _short(value: Any) -> str:
+    if isinstance(value, list | tuple) and len(value) > 4:
+        return f"[{len(value)} values: {value[0]} .. {value[-1]}]"
+    return str(value)
+
+
 def write_backtest(result: BacktestResult, out_dir: str | Path) -> dict[str, Path]:
     """Write ``results.md``, ``headline.json``, the comparison CSVs and ``backtest.png``."""
     out = Path(out_dir)
@@ -392,7 +398,7 @@ def write_backtest(result: BacktestResult, out_dir: str | Path) -> dict[str, Pat
         "# Backtest results",
         "",
         f"Router `{result.router}`, seeds {result.seeds}; settings: "
-        + ", ".join(f"{k}={v}" for k, v in result.settings.items()),
+        + ", ".join(f"{k}={_short(v)}" for k, v in result.settings.items() if k != "seeds"),
         "",
         "## Headline",
         "",
@@ -427,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--staffing", default="queue", choices=("queue", "shifts", "busy"))
     parser.add_argument("--gap-minutes", type=float, default=30.0)
     parser.add_argument("--patience", default="auto", choices=("auto", "exponential", "empirical"))
+    parser.add_argument(
+        "--exclude-dates", nargs="*", default=[], help="dates to leave out (YYYY-MM-DD)"
+    )
     args = parser.parse_args(argv)
     if args.data is None:
         from rlroute.datasets import load_anonymous_bank
@@ -436,9 +445,15 @@ def main(argv: list[str] | None = None) -> int:
         from rlroute.data import read_technion_log
 
         records = read_technion_log(args.data)
+    dates = None
+    if args.exclude_dates:
+        frame = records.frame
+        drop = {pd.Timestamp(d) for d in args.exclude_dates}
+        dates = sorted(set(frame.loc[frame["day_type"] == args.day_type, "date"]) - drop)
     result = run_backtest(
         records,
         seeds=args.seeds,
+        dates=dates,
         router=args.router,
         day_type=args.day_type,
         interval_minutes=args.interval,

@@ -6,7 +6,8 @@ The pipeline, each step in its own module (its docstring states the method):
    Anonymous Bank), optionally of given dates only (e.g. a training period);
 2. place them on an interval grid over the opening window (given, or inferred as the hull
    of the intervals with at least 5% of the busiest interval's arrivals);
-3. optionally split call types by the source's priority (see :func:`priority_labels`);
+3. optionally split call types by the source's priority (see :func:`priority_labels`), and
+   give each type the median source priority of its calls that waited;
 4. fit arrival rates and the Gamma day multiplier (:mod:`~rlroute.calibrate.arrivals`),
    patience (:mod:`~rlroute.calibrate.patience`), agent groups and skills
    (:mod:`~rlroute.calibrate.groups`), handle times per type and group
@@ -185,8 +186,11 @@ def calibrate(
         day_type: the day type to fit (``None``: every day together).
         window_hours: ``(start, end)`` clock hours the Scenario covers; ``None`` infers it.
         dates: fit only these dates (of the day type), e.g. to hold out a test period.
-        split_priority: split types with enough high-priority callers into ``<type>_hi``
-            (``CallType.priority`` 1, others 0). Calls with ``priority == unknown_priority``
+        split_priority: split types with enough high-priority callers into ``<type>_hi``.
+            Either way ``CallType.priority`` is the median source priority of the type's
+            calls that waited (the lower middle value on a tie), so a FIFO-within-priority
+            router mimics a center that serves by priority. Calls with
+            ``priority == unknown_priority``
             (the Technion bug that logs callers who did not wait as priority 0) are shared out
             between the two pro rata for the arrival rates; patience is fitted on the labels.
         short_calls, short_threshold_s: the handle-time short-call rule (``em``, ``threshold``,
@@ -330,6 +334,17 @@ def calibrate(
         skills=groups.skills,
     )
 
+    # -- priority of each type: the median source priority of its calls that waited (those
+    # answered at once are left out: the Technion log records them as priority 0 whatever
+    # their real priority). Ties go to the lower level.
+    type_priority: dict[str, int] = {}
+    waited = queued[queued["wait_s"] > 0]
+    for t in types:
+        p = waited.loc[waited["type_label"] == t, "priority"].to_numpy()
+        if p.size == 0:
+            p = queued.loc[queued["type_label"] == t, "priority"].to_numpy()
+        type_priority[t] = int(np.sort(p)[(p.size - 1) // 2]) if p.size else 0
+
     # -- assemble the Scenario
     repeat_share: dict[str, float] = {}
     call_types = []
@@ -366,7 +381,7 @@ def calibrate(
                 if arrivals.day_shape[t] is None
                 else round(float(arrivals.day_shape[t]), 3),
                 patience=pat,
-                priority=1 if t.endswith(HIGH_SUFFIX) and base in split else 0,
+                priority=type_priority[t],
                 repeat=repeat,
             )
         )

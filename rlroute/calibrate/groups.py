@@ -6,9 +6,12 @@ Method.
   shares of each call type among the calls they served.
 * **Clustering.** Ward hierarchical clustering (``scipy.cluster.hierarchy``) of these vectors,
   Euclidean distance. ``k`` is chosen by the average silhouette width (Rousseeuw 1987) over
-  ``k = 2 .. max_groups``; if no ``k`` reaches ``min_silhouette`` (0.5, "reasonable
-  structure" on Kaufman and Rousseeuw's scale) there is no group structure worth modelling
-  and every agent is in one group. ``n_groups`` fixes ``k`` instead.
+  ``k = 2 .. max_groups``, among the ``k`` whose group centroids are all at least
+  ``min_separation`` (0.2) apart in type shares: agents spread along a continuum of mixes
+  (noise, or one skill set used unevenly) are not cut into many near-identical groups. If no
+  admissible ``k`` reaches ``min_silhouette`` (0.5, "reasonable structure" on Kaufman and
+  Rousseeuw's scale) there is no group structure worth modelling and every agent is in one
+  group. ``n_groups`` fixes ``k`` instead.
 * **Agents with few calls** are put in the group whose mean type mix is nearest (Euclidean).
 * **Skills.** A group can serve a type when the type makes up at least ``min_share`` of the
   group's calls and the group served at least ``min_type_calls`` of them: occasional calls
@@ -108,6 +111,7 @@ def cluster_agents(
     min_calls: int = 50,
     min_share: float = 0.01,
     min_type_calls: int = 20,
+    min_separation: float = 0.2,
 ) -> AgentGroups:
     """Cluster agents by type mix and derive each group's skills (see the module docstring).
 
@@ -134,18 +138,28 @@ def cluster_agents(
         k, rule = 1, f"one group: only {n} agent(s) with >= {min_calls} calls"
     else:
         z = linkage(shares, method="ward")
+        separated: dict[int, bool] = {}
         for kk in range(2, min(max_groups, n - 1) + 1):
             labels = fcluster(z, kk, criterion="maxclust")
             if np.unique(labels).size == kk:
                 sil[kk] = silhouette(shares, labels)
-        best = max(sil, key=lambda kk: sil[kk]) if sil else 1
-        if sil and sil[best] >= min_silhouette:
+                cents = np.array([shares[labels == c].mean(axis=0) for c in np.unique(labels)])
+                separated[kk] = bool(pdist(cents).min() >= min_separation)
+        ok = [kk for kk in sil if separated[kk]]
+        best = max(ok, key=lambda kk: sil[kk]) if ok else 1
+        if ok and sil[best] >= min_silhouette:
             k = best
-            rule = f"silhouette: k={best} maximises it ({sil[best]:.2f} >= {min_silhouette})"
+            rule = (
+                f"silhouette: k={best} maximises it ({sil[best]:.2f} >= {min_silhouette}) "
+                f"among k with centroids >= {min_separation} apart"
+            )
         else:
             k = 1
-            top = f"{sil[best]:.2f} at k={best}" if sil else "none computed"
-            rule = f"one group: best silhouette {top} < {min_silhouette}"
+            top = f"{sil[best]:.2f} at k={best}" if ok else "none admissible"
+            rule = (
+                f"one group: best silhouette {top} < {min_silhouette} (k with centroids "
+                f">= {min_separation} apart)"
+            )
     if k == 1:
         labels = np.ones(n, dtype=int)
     else:

@@ -5,7 +5,9 @@ Methods.
 * ``"shifts"`` (default): for each agent and day, the served calls are sorted by start and
   chained into *shifts*: a gap of more than ``gap_minutes`` (default 30) between the end of
   one call and the start of the next ends a shift. The agent counts as on duty from the start
-  of a shift's first call to the end of its last call. Head count in an interval is the
+  of a shift's first call to the end of its last call, widened at both ends by the shift's
+  median idle gap between calls (the first call does not arrive the moment an agent sits
+  down). Head count in an interval is the
   agent-time on duty in it divided by its length (so an agent present half the interval
   counts 0.5), summed over the agents of a group, averaged over days and rounded.
 * ``"queue"``: the agents *available to the queue*. An automatic call distributor does not
@@ -87,21 +89,30 @@ def _service_spans(served: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def agent_shifts(served: pd.DataFrame, gap_minutes: float = 30.0) -> pd.DataFrame:
-    """Shifts per agent and day: ``agent, date, start, end`` (clock seconds), ``calls``."""
+def agent_shifts(
+    served: pd.DataFrame, gap_minutes: float = 30.0, extend_edges: bool = True
+) -> pd.DataFrame:
+    """Shifts per agent and day: ``agent, date, start, end`` (clock seconds), ``calls``.
+
+    With ``extend_edges`` each shift starts earlier and ends later by the median idle gap
+    between its own consecutive calls (0 for a one-call shift): an agent is on duty for a
+    while before the first call reaches them and after the last one ends, and the shift's
+    own rhythm is the best guess of how long.
+    """
     if gap_minutes < 0:
         raise CalibrationError(f"gap_minutes must be >= 0, got {gap_minutes}")
     spans = _service_spans(served).sort_values(["agent", "date", "start"], kind="stable")
     if spans.empty:
-        return spans.assign(calls=pd.Series([], dtype=int))
+        return spans.assign(calls=pd.Series([], dtype=int), edge=pd.Series([], dtype=float))
     gap = gap_minutes * 60.0
     key = spans["agent"] + "|" + spans["date"].astype(str)
     reach = spans.groupby(key, sort=False)["end"].cummax()
     prev_reach = reach.groupby(key, sort=False).shift(1)
-    new = (key != key.shift(1)) | ((spans["start"] - prev_reach) > gap)
+    idle = spans["start"] - prev_reach
+    new = (key != key.shift(1)) | (idle > gap)
     shift_id = new.cumsum()
-    return (
-        spans.assign(shift=shift_id.to_numpy())
+    shifts = (
+        spans.assign(shift=shift_id.to_numpy(), idle=idle.where(~new).clip(lower=0.0))
         .groupby("shift", sort=False)
         .agg(
             agent=("agent", "first"),
@@ -109,9 +120,14 @@ def agent_shifts(served: pd.DataFrame, gap_minutes: float = 30.0) -> pd.DataFram
             start=("start", "min"),
             end=("end", "max"),
             calls=("start", "size"),
+            edge=("idle", "median"),
         )
         .reset_index(drop=True)
     )
+    shifts["edge"] = shifts["edge"].fillna(0.0) if extend_edges else 0.0
+    shifts["start"] -= shifts["edge"]
+    shifts["end"] += shifts["edge"]
+    return shifts
 
 
 @dataclass
@@ -254,6 +270,7 @@ def infer_staffing(
     gap_minutes: float = 30.0,
     occupancy: float = 0.9,
     skills: dict[str, list[str]] | None = None,
+    extend_edges: bool = True,
 ) -> StaffingFit:
     """Infer head counts per group and interval from the calls of the chosen days.
 
@@ -266,6 +283,8 @@ def infer_staffing(
         method: ``"shifts"`` or ``"busy"`` (see the module docstring).
         occupancy: for ``"busy"``, the assumed occupancy: head count = busy / occupancy.
         skills: group -> call types it serves (``"queue"``: whose waiting calls count).
+        extend_edges: widen each shift by its median idle gap at both ends
+            (see :func:`agent_shifts`).
     """
     if method not in ("shifts", "busy", "queue"):
         raise CalibrationError(
@@ -292,7 +311,7 @@ def infer_staffing(
     ov = _overlap(spans["start"].to_numpy()[ok], spans["end"].to_numpy()[ok], grid)
     np.add.at(busy, (d[ok].astype(int), g[ok].astype(int)), ov / grid.interval_s)
 
-    shifts = agent_shifts(served, gap_minutes)
+    shifts = agent_shifts(served, gap_minutes, extend_edges)
     shifts = shifts[shifts["agent"].map(agent_group).notna()]
     d = shifts["date"].map(day_pos).to_numpy(dtype=float)
     g = shifts["agent"].map(agent_group).map(group_pos).to_numpy(dtype=float)

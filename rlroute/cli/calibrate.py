@@ -25,8 +25,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from rlroute.calibrate import CalibrationError, backtest, calibrate
-from rlroute.calibrate.backtest import write_backtest
+from rlroute.calibrate import CalibrationError, calibrate
+from rlroute.calibrate.backtest import backtest, write_backtest
 from rlroute.calibrate.report import scenario_yaml, write_report
 from rlroute.data import CallRecords, CallRecordsError, read_call_records, read_technion_log
 from rlroute.scenario import ScenarioError

@@ -51,11 +51,14 @@ def canonical(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(CANONICAL_COLUMNS)).astype(canonical_dtypes())
 
 
-# The round-trip truth: two types, two groups with different skills, 9:00-11:00 every day.
+# The round-trip truth: two types, two groups with different skills, open 9:00-11:00 every
+# day, then closed for an hour (no calls: days do not run into each other; the agents stay,
+# so that they keep their identity from day to day as real agents do).
 # Every (type, interval) expects >= 40 * 160 = 6400 calls, so a rate's standard error is
 # <= 1.25% and the 5% tolerance is 4 standard errors.
 N_DAYS = 40
 INTERVALS = 4
+CLOSED = [0.0, 0.0]
 RATES_A = [320.0, 380.0, 400.0, 340.0]
 RATES_B = [320.0, 360.0, 380.0, 320.0]
 HEADS_MIX = [17, 19, 20, 18]
@@ -72,30 +75,30 @@ def truth_scenario(n_days: int = N_DAYS) -> Scenario:
     return Scenario(
         name="roundtrip_truth",
         interval_s=1800.0,
-        n_intervals=INTERVALS * n_days,
-        intervals_per_day=INTERVALS,
+        n_intervals=(INTERVALS + len(CLOSED)) * n_days,
+        intervals_per_day=INTERVALS + len(CLOSED),
         start_clock_s=9 * 3600.0,
         call_types=[
             CallType(
                 name="A",
-                arrival_rates_per_hour=RATES_A * n_days,
+                arrival_rates_per_hour=(RATES_A + CLOSED) * n_days,
                 patience=Exponential(mean_s=PATIENCE["A"]),
             ),
             CallType(
                 name="B",
-                arrival_rates_per_hour=RATES_B * n_days,
+                arrival_rates_per_hour=(RATES_B + CLOSED) * n_days,
                 patience=Exponential(mean_s=PATIENCE["B"]),
             ),
         ],
         agent_groups=[
             AgentGroup(
                 name="mix",
-                head_count=HEADS_MIX * n_days,
+                head_count=(HEADS_MIX + HEADS_MIX[-1:] * 2) * n_days,
                 skills={t: Skill(handle_time=TRUTH[(t, "mix")]) for t in ("A", "B")},
             ),
             AgentGroup(
                 name="bonly",
-                head_count=HEADS_B * n_days,
+                head_count=(HEADS_B + HEADS_B[-1:] * 2) * n_days,
                 skills={"B": Skill(handle_time=TRUTH[("B", "bonly")])},
             ),
         ],

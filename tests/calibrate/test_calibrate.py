@@ -57,7 +57,7 @@ def test_priority_split() -> None:
         frame, split_priority=True, min_high_calls=10, min_fit_calls=10, unknown_priority=0
     )
     prio = {c.name: c.priority for c in scenario.call_types}
-    assert prio == {"A": 0, "A_hi": 1, "B": 0, "B_hi": 1}
+    assert prio == {"A": 1, "A_hi": 2, "B": 1, "B_hi": 2}  # the source's levels
     # the split keeps the total rate of each base type
     rates = {c.name: sum(c.arrival_rates_per_hour) for c in scenario.call_types}
     assert rates["A"] + rates["A_hi"] == pytest.approx(80.0)
@@ -72,6 +72,21 @@ def test_unknown_priority_is_shared_pro_rata() -> None:
     rates = {c.name: sum(c.arrival_rates_per_hour) for c in scenario.call_types}
     assert rates["A"] + rates["A_hi"] == pytest.approx(80.0)
     assert rates["A_hi"] > 0
+
+
+def test_type_priority_ignores_calls_answered_at_once() -> None:
+    """The Technion bug logs callers who did not wait as priority 0: they must not decide."""
+    rows = [
+        {"call_type": "A", "priority": 0, "wait_s": 0.0, "clock_s": 36_000 + i} for i in range(30)
+    ]
+    rows += [
+        {"call_type": "A", "priority": 2, "wait_s": 30.0, "clock_s": 36_100 + i} for i in range(5)
+    ]
+    rows += [
+        {"call_type": "B", "priority": 0, "wait_s": 30.0, "clock_s": 36_200 + i} for i in range(5)
+    ]
+    scenario, _ = calibrate(canonical(rows), min_fit_calls=2, min_agent_calls=1)
+    assert {c.name: c.priority for c in scenario.call_types} == {"A": 2, "B": 0}
 
 
 def test_not_a_canonical_table() -> None:

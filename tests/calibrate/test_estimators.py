@@ -291,13 +291,21 @@ def test_shifts_split_at_long_gaps() -> None:
         {"clock_s": 8 * 3600 + 900, "handle_s": 300, "agent": "ann"},  # 8:15-8:20 (gap 5 m)
         {"clock_s": 10 * 3600, "handle_s": 1800, "agent": "ann"},  # 10:00-10:30 (gap > 30 m)
     ]
-    shifts = agent_shifts(canonical(rows), gap_minutes=30)
+    shifts = agent_shifts(canonical(rows), gap_minutes=30, extend_edges=False)
     assert shifts[["start", "end", "calls"]].values.tolist() == [
         [8 * 3600, 8 * 3600 + 1200, 2],
         [10 * 3600, 10 * 3600 + 1800, 1],
     ]
+    # widened by the median idle gap of the shift: 5 minutes for the first, none for the other
+    wide = agent_shifts(canonical(rows), gap_minutes=30)
+    assert wide[["start", "end"]].values.tolist() == [
+        [8 * 3600 - 300, 8 * 3600 + 1500],
+        [10 * 3600, 10 * 3600 + 1800],
+    ]
     grid = DayGrid.from_hours(30, 8, 11)
-    fit = infer_staffing(canonical(rows), grid, {"ann": "g"}, ["g"], method="shifts")
+    fit = infer_staffing(
+        canonical(rows), grid, {"ann": "g"}, ["g"], method="shifts", extend_edges=False
+    )
     assert fit.on_duty[0, 0].tolist() == pytest.approx([1200 / 1800, 0, 0, 0, 1, 0])
     assert fit.busy[0, 0].tolist() == pytest.approx([900 / 1800, 0, 0, 0, 1, 0])
 
