@@ -97,7 +97,9 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
     horizon, the calls still in the center are served or abandon (the drain), and no decision
     remains. The horizon is part of the task (one working day), not a time limit imposed on an
     endless process: nothing happens after it, so a learner must not bootstrap a value beyond
-    it. ``truncated`` is always False; wrap with ``TimeLimit`` for shorter episodes.
+    it. ``truncated`` is always False; wrap with ``TimeLimit`` for shorter episodes. A day
+    without a single decision epoch (no call ever finds an idle agent) is a one-step episode
+    whose only valid action is hold.
     The final ``info`` holds ``info["kpis"]``: the day's KPIs (``sim.report().overall``).
 
     ## Arguments
@@ -114,7 +116,8 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
       ``info["invalid_actions"]`` (per episode). An action outside the action space always
       raises.
 
-    Every step's ``info`` holds ``action_mask`` and ``invalid_actions``.
+    ``reset`` takes no ``options``. Every step's ``info`` holds ``action_mask`` and
+    ``invalid_actions``.
 
     >>> import gymnasium as gym
     >>> import rlroute

@@ -78,7 +78,7 @@ class Observer:
         self.size = 3 * K + 2 * G + 1
         self.names = observation_names(scenario)
         self.horizon = scenario.horizon_s
-        self._inv_interval = 1.0 / scenario.interval_s
+        self._interval_s = scenario.interval_s
         self._inv_horizon = 1.0 / self.horizon
         pairs = scenario.eligible_pairs()
         heads = [scenario.head_counts(g) for g in range(G)]
@@ -109,7 +109,6 @@ class Observer:
                 offered = rate * mean_handle[k]
                 load.append(min(offered / agents, CLIP) if agents else (CLIP if offered else 0.0))
             on_duty = [heads[g][j] / peak[g] if peak[g] else 0.0 for g in range(G)]
-            # idle <= scheduled head count (agents above the schedule leave when idle)
             self._load.append(load)
             self._on_duty.append(on_duty)
             self._idle_scale.append([1.0 / heads[g][j] if heads[g][j] else 0.0 for g in range(G)])
@@ -120,7 +119,7 @@ class Observer:
         # a single array conversion at the end.
         now = sim.now
         if now < self.horizon:
-            i = int(now * self._inv_interval)
+            i = int(now // self._interval_s)  # exact floor: the simulator's own interval
             elapsed = now * self._inv_horizon
         else:  # the drain: no arrivals, last interval's staffing
             i = self.n_intervals
@@ -135,7 +134,8 @@ class Observer:
             else:
                 vals.append(0.0)
         vals += self._load[i]
-        vals += map(mul, sim.idle_count, self._idle_scale[i])  # <= 1: idle <= head count
+        # <= 1: agents beyond the schedule leave as soon as they are idle
+        vals += map(mul, sim.idle_count, self._idle_scale[i])
         vals += self._on_duty[i]
         vals.append(elapsed)
         return np.array(vals, dtype=np.float32)
