@@ -14,11 +14,15 @@ policy from a seeded ``numpy`` Generator, in this one process:
 
 The policy's uniforms are drawn in one batch before the clock starts, so the time is the
 environments' (plus, for rlroute, reading the mask). Resets at episode ends are included, as in
-training. The two environments alternate for ``--rounds`` rounds of ``--steps`` steps each and
-the table gives the best and the median round: on a shared machine the best round is the one
-least disturbed by other processes, and alternating exposes both to the same disturbances.
-Time is the process's CPU time (``time.process_time``), which ignores time spent descheduled;
-``--clock wall`` uses ``time.perf_counter`` instead.
+training. A third row runs the same policy on a bare :class:`~rlroute.sim.Simulator` (no
+observation, no mask array, no Gymnasium layer): the event engine's own cost per decision,
+which bounds what the environment can reach.
+
+The three alternate for ``--rounds`` rounds of ``--steps`` steps each; the table gives the best
+and the median round. On a shared machine the best round is the one least disturbed by other
+processes, and alternating exposes all three to the same disturbances. Time is the process's
+CPU time (``time.process_time``), which ignores time spent descheduled; ``--clock wall`` uses
+``time.perf_counter`` instead.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import gymnasium as gym
 import numpy as np
 
 import rlroute  # noqa: F401 - registers rlroute/CallCenter-v0
+from rlroute.scenario import Scenario
+from rlroute.sim import Simulator
 
 
 def cartpole_round(env: gym.Env, steps: int, rng: np.random.Generator, clock: Callable) -> float:
@@ -58,6 +64,26 @@ def rlroute_round(env: gym.Env, steps: int, rng: np.random.Generator, clock: Cal
     return steps / (clock() - t0)
 
 
+def simulator_round(
+    scenario: Scenario, steps: int, rng: np.random.Generator, clock: Callable
+) -> float:
+    """The same decisions on a bare Simulator (``step`` + ``advance``, no observation, no
+    mask array, no Gymnasium layer): the floor the environment cannot beat."""
+    uniforms = rng.random(steps).tolist()
+    sim = Simulator(scenario, int(rng.integers(2**31)))
+    sim.advance()
+    pairs, hold = sim.pairs, sim.HOLD
+    t0 = clock()
+    for u in uniforms:
+        qlen, idle = sim.queue_len, sim.idle_count
+        valid = [a for a, (k, g) in enumerate(pairs) if qlen[k] and idle[g]]
+        sim.step(valid[int(u * len(valid))] if valid else hold)
+        if not sim.advance():
+            sim = Simulator(scenario, int(rng.integers(2**31)))
+            sim.advance()
+    return steps / (clock() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50_000, help="steps per round")
@@ -71,11 +97,12 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     cart_env = gym.make("CartPole-v1")
     ours_env = gym.make("rlroute/CallCenter-v0", scenario=args.scenario)
-    cart, ours = [], []
+    sc = ours_env.unwrapped.scenario
+    cart, ours, bare = [], [], []
     for _ in range(args.rounds):
         cart.append(cartpole_round(cart_env, args.steps, rng, clock))
         ours.append(rlroute_round(ours_env, args.steps, rng, clock))
-    sc = ours_env.unwrapped.scenario
+        bare.append(simulator_round(sc, args.steps, rng, clock))
     agents = sum(max(g.head_count) for g in sc.agent_groups)
     print(
         f"{args.rounds} alternating rounds of {args.steps:,} steps per environment, "
@@ -91,6 +118,7 @@ def main() -> None:
             f"{len(sc.agent_groups)} groups, {agents} agents)",
             ours,
         ),
+        ("(floor) bare rlroute Simulator, same policy, no env layer", bare),
     ):
         print(
             f"| {name} | {max(rates):,.0f} | {statistics.median(rates):,.0f} "
