@@ -80,6 +80,7 @@ class CalibrationReport:
     staffing: StaffingFit
     type_base: dict[str, str]
     split_types: list[str] = field(default_factory=list)
+    type_priority: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -91,7 +92,22 @@ class CalibrationReport:
             {"call_type": t, "group": "(all)", **f.row()}
             for t, f in sorted(self.handle_pooled.items())
         ]
+        types = pd.DataFrame(
+            [
+                {
+                    "call_type": t,
+                    "base_type": self.type_base[t],
+                    "priority": self.type_priority.get(t, 0),
+                    "patience": self.patience[t].choice,
+                    "patience_mean_s": self.patience[t].dist.mean
+                    if self.patience[t].dist is not None
+                    else float("inf"),
+                }
+                for t in self.arrivals.types
+            ]
+        )
         return {
+            "call_types": types,
             "arrivals": self.arrivals.table(),
             "arrival_days": self.arrivals.summary(),
             "patience": pd.DataFrame(
@@ -484,6 +500,7 @@ def calibrate(
         staffing=staffing,
         type_base=type_base,
         split_types=split,
+        type_priority=type_priority,
         warnings=warnings,
     )
     return scenario, report

@@ -178,6 +178,13 @@ def to_markdown(report: CalibrationReport, scenario: Scenario, figures: dict[str
             )
         ),
         "",
+        "## Call types",
+        "",
+        "Priority = median source priority of the type's calls that waited (FIFO within "
+        "priority mimics the center); `_hi` types are the high-priority callers split off.",
+        "",
+        _md_table(tables["call_types"]),
+        "",
         "## Arrivals",
         "",
         "Rate = mean calls per interval over the days / interval length; Gamma day-multiplier "
