@@ -19,7 +19,9 @@ Repeat calls are *not* added to the Scenario by default: the arrival rates are f
 every call, repeats included, so a Scenario that also generated repeats would count them
 twice. FCR is written into each skill (it drives the ``unresolved`` cost and the routers that
 use it); ``model_repeats=True`` instead removes the measured repeat share from the fitted
-rates and adds :class:`~rlroute.scenario.RepeatCalls` with the observed delays.
+rates and adds :class:`~rlroute.scenario.RepeatCalls` (every unresolved call comes back,
+after one of the observed delays). The simulator drops repeats that would come back after
+the horizon, so a one-day Scenario then under-counts the late-day arrivals a little.
 """
 
 from __future__ import annotations

@@ -89,6 +89,27 @@ def test_type_priority_ignores_calls_answered_at_once() -> None:
     assert {c.name: c.priority for c in scenario.call_types} == {"A": 2, "B": 0}
 
 
+def test_model_repeats_moves_repeat_calls_out_of_the_fresh_rate() -> None:
+    rows = []
+    for i in range(200):  # every other customer calls again an hour later
+        rows.append({"customer_id": str(i), "clock_s": 32_400 + 60 * i, "agent": "ann"})
+        if i % 2 == 0:
+            rows.append({"customer_id": str(i), "clock_s": 36_000 + 60 * i, "agent": "bob"})
+    rows.append({"customer_id": "late", "clock_s": 36_000, "day": 3})  # data runs on
+    frame = canonical(rows)
+    plain, _ = calibrate(frame, interval_minutes=60, window_hours=(9, 15), min_fit_calls=10)
+    rep, report = calibrate(
+        frame, interval_minutes=60, window_hours=(9, 15), min_fit_calls=10, model_repeats=True
+    )
+    c_plain, c_rep = plain.call_types[0], rep.call_types[0]
+    assert c_plain.repeat is None
+    assert c_rep.repeat is not None and c_rep.repeat.probability == 1.0
+    assert report.resolution.by_type["fcr"].iloc[0] == pytest.approx(200 / 300, abs=0.01)
+    # a third of the answered calls were repeats: the fresh rate is a third lower
+    ratio = sum(c_rep.arrival_rates_per_hour) / sum(c_plain.arrival_rates_per_hour)
+    assert ratio == pytest.approx(2 / 3, abs=0.02)
+
+
 def test_not_a_canonical_table() -> None:
     with pytest.raises(CalibrationError, match="expected CallRecords or a pandas DataFrame"):
         calibrate([1, 2, 3])  # type: ignore[arg-type]
