@@ -18,6 +18,7 @@ import copy
 import json
 import logging
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,6 +263,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
     The returned mapping has ``eval/<kpi>`` keys (``eval/cost_per_call`` first), the metric a
     sweeper optimises.
     """
+    t_start = time.perf_counter()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     plain_cfg = copy.deepcopy(dict(cfg))
@@ -379,6 +381,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
     metrics = {f"eval/{k}": v for k, v in kpis.items()}
     metrics["train/num_timesteps"] = float(model.num_timesteps)
     metrics["train/delivered_step"] = float(step)
+    metrics["train/wall_s"] = time.perf_counter() - t_start  # this invocation, evals included
     _atomic_write(run_dir / METRICS_FILE, json.dumps(metrics, indent=2))
     model.logger.close()
     venv.close()

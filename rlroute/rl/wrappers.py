@@ -38,13 +38,25 @@ class SkipForcedDecisions(gym.Wrapper):
         super().__init__(env)
         self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
 
+    #: Days in a row without a single real choice before giving up (see ``reset``).
+    max_empty_days = 3
+
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(**kwargs)
         mask = _mask_of(self.env, info)
+        empty_days = 0
         while mask.sum() == 1:
             obs, _, terminated, truncated, info = self.env.step(int(np.flatnonzero(mask)[0]))
             mask = _mask_of(self.env, info)
             if terminated or truncated:  # a day without a single choice: start another one
+                empty_days += 1
+                if empty_days >= self.max_empty_days:
+                    raise ValueError(
+                        f"scenario {self.env.unwrapped.scenario.name!r}: {empty_days} simulated "  # type: ignore[attr-defined]
+                        "days without a single decision that has more than one valid action, "
+                        "so there is nothing to learn (with work_conserving=True a single pool "
+                        "is always FIFO); train with env.work_conserving=false"
+                    )
                 obs, info = self.env.reset()
                 mask = _mask_of(self.env, info)
         self._mask = mask
@@ -93,12 +105,14 @@ class InvalidActionFallback(gym.Wrapper):
         if mask[action]:
             return action
         valid = np.flatnonzero(mask)
-        if action < len(self._pairs):
-            k, g = self._pairs[action]
-            for key in (1, 0):  # same group first, then same type
-                for a in valid:
-                    if a < len(self._pairs) and self._pairs[a][key] == (g, k)[1 - key]:
-                        return int(a)
+        pairs = self._pairs
+        if action < len(pairs):
+            k, g = pairs[action]
+            same_group = [a for a in valid if a < len(pairs) and pairs[a][1] == g]
+            same_type = [a for a in valid if a < len(pairs) and pairs[a][0] == k]
+            for candidates in (same_group, same_type):
+                if candidates:
+                    return int(candidates[0])
         return int(valid[0])
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:

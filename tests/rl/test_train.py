@@ -57,7 +57,8 @@ def test_same_seed_same_policy(tmp_path, tiny_config) -> None:
     )
     pa, pb, pc = _params(tmp_path / "a"), _params(tmp_path / "b"), _params(tmp_path / "c")
     assert all(np.array_equal(x, y) for x, y in zip(pa, pb))
-    assert a == b
+    a.pop("train/wall_s"), b.pop("train/wall_s")
+    assert a == b  # the same KPIs to the last bit
     assert not all(np.array_equal(x, y) for x, y in zip(pa, pc))
 
 

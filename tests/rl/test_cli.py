@@ -1,0 +1,45 @@
+"""``rlroute-train`` as a command: a multirun survives a failing run, bad names are clear."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def _train(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rlroute.cli.train", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_failing_run_does_not_take_the_sweep_down(tmp_path) -> None:
+    res = _train(
+        "-m",
+        "experiment=ci_tiny",
+        "total_timesteps=256",
+        "n_envs=2",
+        "algo.hyperparams.n_steps=128",
+        "eval.freq=0",
+        "eval.seeds=[100000]",
+        "checkpoint.freq=0",
+        "reward.reward_scale=1.0,oops",
+        f"hydra.sweep.dir={tmp_path}",
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    good, bad = sorted(p for p in tmp_path.iterdir() if p.is_dir())
+    assert json.loads((good / "metrics.json").read_text())["eval/cost_per_call"] > 0
+    assert "oops" in (bad / "error.txt").read_text()
+    assert not (bad / "metrics.json").exists()
+
+
+def test_unknown_names_list_the_known_ones(tmp_path) -> None:
+    res = _train("algo=sac", f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 1
+    assert "Could not find 'algo/sac'" in res.stderr and "maskable_ppo" in res.stderr
+    res = _train("scenario=atlantis", f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 1
+    assert "Could not find 'scenario/atlantis'" in res.stderr and "heterogeneous" in res.stderr
