@@ -9,7 +9,7 @@ the router and the ONNX graph always pick the best *valid* action.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,9 +69,30 @@ def algo_of_model(model: Any) -> AlgoSpec:
     )
 
 
+def linear_schedule(initial: float) -> Callable[[float], float]:
+    """``initial`` decaying linearly to 0 over training (SB3 passes the remaining fraction)."""
+
+    def schedule(progress_remaining: float) -> float:
+        return progress_remaining * initial
+
+    schedule.__qualname__ = f"linear_schedule({initial})"
+    return schedule
+
+
+def _schedule(name: str, value: Any) -> Any:
+    """``"lin_3e-4"`` (rl-zoo's spelling) becomes a linear schedule from 3e-4 to 0."""
+    if isinstance(value, str) and value.startswith("lin_"):
+        try:
+            return linear_schedule(float(value[4:]))
+        except ValueError:
+            raise ValueError(f"{name}: {value!r} is not 'lin_<number>'") from None
+    return value
+
+
 def sb3_kwargs(hyperparams: Mapping[str, Any]) -> dict[str, Any]:
-    """Config hyperparameters as SB3 constructor keywords (activation names become classes)."""
-    kwargs = {k: _plain(v) for k, v in hyperparams.items()}
+    """Config hyperparameters as SB3 constructor keywords (activation names become classes,
+    ``lin_<x>`` learning rates and clip ranges become linear schedules)."""
+    kwargs = {k: _schedule(k, _plain(v)) for k, v in hyperparams.items()}
     policy_kwargs = dict(kwargs.get("policy_kwargs") or {})
     act = policy_kwargs.get("activation_fn")
     if isinstance(act, str):
@@ -94,4 +115,12 @@ def _plain(v: Any) -> Any:
     return v
 
 
-__all__ = ["ACTIVATIONS", "ALGOS", "AlgoSpec", "algo_of_model", "get_algo", "sb3_kwargs"]
+__all__ = [
+    "ACTIVATIONS",
+    "ALGOS",
+    "AlgoSpec",
+    "algo_of_model",
+    "get_algo",
+    "linear_schedule",
+    "sb3_kwargs",
+]

@@ -38,8 +38,15 @@ def test_algo_composes_into_settings(algo: str) -> None:
     assert isinstance(kwargs["policy_kwargs"]["activation_fn"], type)
 
 
+def _needs_plugin(name: str) -> None:
+    """Optional extras (``cluster``, ``sweep``) may be missing, e.g. in CI's fresh venv."""
+    pytest.importorskip(f"hydra_plugins.{name}")
+
+
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_composes(experiment: str) -> None:
+    if "optuna" in experiment:
+        _needs_plugin("hydra_optuna_sweeper")
     cfg = _compose([f"experiment={experiment}"])
     settings = TrainSettings.from_config(OmegaConf.to_container(cfg, resolve=True))
     assert settings.total_timesteps > 0
@@ -81,6 +88,9 @@ def test_bad_activation_and_options_are_named() -> None:
 
 @pytest.mark.parametrize("launcher", ["parallel", "slurm"])
 def test_launchers_compose(launcher: str) -> None:
+    _needs_plugin(
+        {"parallel": "hydra_joblib_launcher", "slurm": "hydra_submitit_launcher"}[launcher]
+    )
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=[f"hydra/launcher={launcher}"], return_hydra_config=True)
     assert "_target_" in cfg.hydra.launcher
@@ -90,3 +100,28 @@ def test_export_config_composes() -> None:
     cfg = _compose(["run_dir=/tmp/x"], name="export")
     assert cfg.mode == "export"
     assert cfg.verify.n_obs >= 10_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("experiment", [e for e in EXPERIMENTS if "optuna" not in e])
+def test_every_experiment_trains(experiment: str, tmp_path) -> None:
+    """No experiment rots: each one trains a few hundred steps and evaluates."""
+    from rlroute.rl.train import train
+
+    cfg = OmegaConf.to_container(
+        _compose(
+            [
+                f"experiment={experiment}",
+                "total_timesteps=512",
+                "n_envs=2",
+                "algo.hyperparams.n_steps=128",
+                "eval.freq=0",
+                "eval.seeds=[100000]",
+                "checkpoint.freq=0",
+                "tensorboard=false",
+            ]
+        ),
+        resolve=True,
+    )
+    metrics = train(cfg, tmp_path)
+    assert metrics["eval/cost_per_call"] > 0
