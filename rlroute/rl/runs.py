@@ -6,9 +6,10 @@
     vecnormalize.pkl     observation normalisation (SB3 VecNormalize) of that policy
     run.json             RunInfo: env id and version, observation and action names, algo, ...
     metrics.json         final evaluation KPIs (what a sweeper optimises)
+    config.yaml          the resolved training config
     progress.csv, tb/    SB3 logger output; eval.jsonl: periodic KPI evaluations
     checkpoints/         latest checkpoints, for resuming after a crash
-    .hydra/config.yaml   the resolved config
+    .hydra/              Hydra's own record (composed config, overrides)
 
 Everything that serves a trained model (the SB3 router, the ONNX exporter) goes through
 :func:`load_run`, which checks the observation layout the run was trained with.

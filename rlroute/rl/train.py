@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+import yaml
 from stable_baselines3.common.logger import (
     CSVOutputFormat,
     HumanOutputFormat,
@@ -217,7 +218,7 @@ def _logger(run_dir: Path, settings: TrainSettings, resume_step: int | None) -> 
     if settings.tensorboard:
         formats.append(TensorBoardOutputFormat(str(run_dir / "tb")))
     if settings.verbose > 0:
-        formats.append(HumanOutputFormat(os.sys.stdout))  # type: ignore[attr-defined]
+        formats.append(HumanOutputFormat(sys.stdout))
     return Logger(folder=str(run_dir), output_formats=formats)
 
 
@@ -340,6 +341,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
         state=lambda: {"best": evaluator.best, "config_hash": info.config_hash},
     )
     info.save(run_dir)  # early, so a crashed run's checkpoints are already usable
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(plain_cfg, sort_keys=False))
     remaining = settings.total_timesteps - model.num_timesteps
     if remaining > 0:
         model.learn(
