@@ -34,22 +34,5 @@ rlroute-bench \
   hydra.run.dir="$OUT/bench"
 
 echo "== ci: ONNX router == SB3 router on every seed"
-python - "$OUT/bench/results.csv" <<'PY'
-import sys
-
-import pandas as pd
-
-runs = pd.read_csv(sys.argv[1])
-skip = {"scenario", "router", "seed", "router_name", "router_kwargs", "config_hash", "wall_s"}
-kpis = [c for c in runs.columns if c not in skip]
-a = runs[runs.router == "tiny_sb3"].set_index("seed")[kpis].sort_index()
-b = runs[runs.router == "tiny_onnx"].set_index("seed")[kpis].sort_index()
-if len(a) == 0 or not a.equals(b):
-    diff = (a - b).abs().max().sort_values(ascending=False).head(5)
-    sys.exit(f"ONNX and SB3 routers differ:\n{diff}")
-fifo = runs[runs.router == "fifo"].cost_per_call.mean()
-tiny = a.cost_per_call.mean()
-print(f"identical KPIs on {len(a)} seeds x {len(kpis)} KPIs; cost per call: tiny policy "
-      f"{tiny:.4f}, fifo {fifo:.4f} ({100 * (1 - tiny / fifo):.1f}% lower)")
-PY
+python -m rlroute.export.parity "$OUT/bench/results.csv" tiny_sb3 tiny_onnx
 echo "== ci: RL pipeline passed in $((SECONDS - T0)) s (outputs in $OUT)"

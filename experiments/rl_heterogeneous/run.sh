@@ -22,3 +22,10 @@ python -m rlroute.rl.study "$HERE/runs" --scenario heterogeneous \
 rlroute-export both run_dir="$HERE/runs/seed0" verify.n_obs=10000
 cp "$HERE/runs/seed0/parity.json" "$HERE/results/parity_seed0.json"
 python benchmarks/policy_latency.py "$HERE/runs/seed0" --n 5000 --json "$HERE/results/latency_seed0.json"
+
+# The same policy through rlroute-bench as SB3 model and as ONNX file: identical KPIs, every seed.
+rlroute-bench "scenarios=[heterogeneous]" \
+  "routers=[{name: sb3, path: '$HERE/runs/seed0', label: sb3_seed0},{name: onnx, path: '$HERE/runs/seed0/policy.onnx', label: onnx_seed0}]" \
+  seeds="$EVAL_SEEDS" reference=null plots=false progress=false hydra.run.dir="$HERE/results/bench_sb3_vs_onnx"
+python -m rlroute.export.parity "$HERE/results/bench_sb3_vs_onnx/results.csv" sb3_seed0 onnx_seed0 \
+  | tee "$HERE/results/sb3_vs_onnx.txt"

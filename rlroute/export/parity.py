@@ -193,10 +193,60 @@ def verify_parity(
     )
 
 
+def bench_identical(results_csv: str | Path, a: str, b: str) -> dict[str, Any]:
+    """Compare two routers of an ``rlroute-bench`` ``results.csv`` seed by seed, KPI by KPI
+    (everything but ids, provenance and wall time); ``identical`` is what CI checks."""
+    import pandas as pd
+
+    runs = pd.read_csv(results_csv)
+    skip = {"scenario", "router", "seed", "router_name", "router_kwargs", "config_hash", "wall_s"}
+    kpis = [c for c in runs.columns if c not in skip]
+    x = runs[runs.router == a].set_index(["scenario", "seed"])[kpis].sort_index()
+    y = runs[runs.router == b].set_index(["scenario", "seed"])[kpis].sort_index()
+    if x.empty or y.empty:
+        known = sorted(set(runs.router))
+        raise ValueError(f"{results_csv}: routers {a!r} and {b!r} must both be in {known}")
+    same_index = x.index.equals(y.index)
+    diff = (x - y).abs().max().max() if same_index else float("nan")
+    return {
+        "identical": bool(same_index and x.equals(y)),
+        "n_runs": len(x),
+        "n_kpis": len(kpis),
+        "max_abs_diff": float(diff),
+    }
+
+
 def write_report(report: ParityReport, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     return path
 
 
-__all__ = ["ParityReport", "collect_observations", "verify_parity", "write_report"]
+__all__ = [
+    "ParityReport",
+    "bench_identical",
+    "collect_observations",
+    "verify_parity",
+    "write_report",
+]
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m rlroute.export.parity RESULTS_CSV ROUTER_A ROUTER_B``: exit 1 unless equal."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3:
+        print("usage: python -m rlroute.export.parity RESULTS_CSV ROUTER_A ROUTER_B")
+        return 2
+    out = bench_identical(*args)
+    verdict = "identical" if out["identical"] else "DIFFERENT"
+    print(
+        f"{args[1]} vs {args[2]}: {verdict} KPIs on {out['n_runs']} runs x {out['n_kpis']} KPIs "
+        f"(max |diff| {out['max_abs_diff']:.3g})"
+    )
+    return 0 if out["identical"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
