@@ -46,6 +46,7 @@ from rlroute.rl.callbacks import (
 )
 from rlroute.rl.envinfo import env_layout
 from rlroute.rl.runs import (
+    CHECKPOINT_DIR,
     EVAL_LOG_FILE,
     METRICS_FILE,
     MODEL_FILE,
@@ -334,6 +335,9 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
     evaluator = KPIEvalCallback(
         settings.scenario, settings.eval_seeds, settings.eval_freq, run_dir, factory, best
     )
+    if ckpt is not None and (run_dir / EVAL_LOG_FILE).exists():  # evaluations already done
+        text = (run_dir / EVAL_LOG_FILE).read_text()
+        evaluator.history = [json.loads(x) for x in text.splitlines() if x.strip()]
     checkpoint = ResumableCheckpoint(
         run_dir,
         settings.checkpoint_freq,
@@ -350,10 +354,14 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
             progress_bar=settings.progress_bar,
             reset_num_timesteps=ckpt is None,
         )
+    else:  # a finished run resumed: nothing to train, callbacks never started
+        evaluator.init_callback(model)
+        checkpoint.init_callback(model)
     last_eval = evaluator.history[-1]["step"] if evaluator.history else -1
     if last_eval != model.num_timesteps:
         evaluator.evaluate()
-    checkpoint.save()
+    if latest_checkpoint(run_dir) != run_dir / CHECKPOINT_DIR / f"step_{model.num_timesteps:012d}":
+        checkpoint.save()
 
     # Deliver: model.zip + vecnormalize.pkl (best eval policy or the last one).
     model.save(run_dir / "last_model.zip")

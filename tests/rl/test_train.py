@@ -94,6 +94,13 @@ def test_resume_after_crash(tmp_path, monkeypatch, tiny_config) -> None:
     evals = [json.loads(x)["step"] for x in (tmp_path / "eval.jsonl").read_text().splitlines()]
     assert evals == sorted(set(evals))
 
+    # Resuming a finished run trains nothing and repeats no evaluation.
+    again = train({**cfg, "resume": True}, tmp_path)
+    assert again["train/num_timesteps"] == 768
+    assert again["eval/cost_per_call"] == metrics["eval/cost_per_call"]
+    evals2 = [json.loads(x)["step"] for x in (tmp_path / "eval.jsonl").read_text().splitlines()]
+    assert evals2 == evals
+
 
 def test_resume_with_other_layout_fails_clearly(tiny_run, tmp_path, tiny_config) -> None:
     run_dir, _ = tiny_run
