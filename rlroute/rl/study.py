@@ -228,7 +228,8 @@ def _markdown(
             f"learned policy {v['rl_cost_per_call'][0]:.4f} "
             f"[{v['rl_cost_per_call'][1]:.4f}, {v['rl_cost_per_call'][2]:.4f}] across training "
             f"seeds: {'non-overlapping' if v['non_overlapping'] else 'OVERLAPPING'} intervals, "
-            f"{100 * v['improvement_vs_best_reference']:.1f}% lower cost per call.",
+            f"{abs(100 * v['improvement_vs_best_reference']):.1f}% "
+            f"{'lower' if v['improvement_vs_best_reference'] >= 0 else 'higher'} cost per call.",
             "",
         ]
     lines += [
