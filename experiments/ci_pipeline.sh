@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI for the learned-policy path, end to end in a few minutes on 2 cores:
-#   1. train a tiny MaskablePPO policy (experiment=ci_tiny: 8192 steps on heterogeneous),
+#   1. train a tiny MaskablePPO policy (experiment=ci_tiny: 12,288 steps on heterogeneous),
 #   2. export it to ONNX (policy.onnx + policy.json),
 #   3. verify parity: 10,000 environment observations, ONNX action == torch action every time,
 #      max |logit difference| <= 1e-4, SB3Router and OnnxRouter KPIs identical,
@@ -24,7 +24,7 @@ echo "== ci: export + parity"
 rlroute-export both run_dir="$OUT/train" verify.n_obs=10000
 
 echo "== ci: benchmark with gate"
-# Gate bands: the tiny policy (8192 steps) lands near 0.8 cost per call on seeds 0..9 where FIFO
+# Gate bands: the tiny policy (12,288 steps) lands near 0.89 cost per call on seeds 0..9 where FIFO
 # pays about 1.27; 1.1 fails a policy that learned nothing (random: 1.10, FIFO: 1.27).
 rlroute-bench \
   "scenarios=[heterogeneous]" \
