@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def _train(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -43,3 +45,23 @@ def test_unknown_names_list_the_known_ones(tmp_path) -> None:
     res = _train("scenario=atlantis", f"hydra.run.dir={tmp_path}")
     assert res.returncode == 1
     assert "Could not find 'scenario/atlantis'" in res.stderr and "heterogeneous" in res.stderr
+
+
+@pytest.mark.slow
+def test_optuna_sweep_runs(tmp_path) -> None:
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    res = _train(
+        "-m",
+        "experiment=optuna_maskable_ppo",
+        "total_timesteps=512",
+        "n_envs=2",
+        "eval.freq=0",
+        "eval.seeds=[100000]",
+        "tensorboard=false",
+        "hydra.sweeper.n_trials=2",
+        "hydra.sweeper.n_jobs=1",
+        f"hydra.sweep.dir={tmp_path}",
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Best value" in res.stdout + res.stderr
+    assert len([p for p in tmp_path.iterdir() if (p / "metrics.json").exists()]) == 2
