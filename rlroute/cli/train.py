@@ -9,6 +9,10 @@
 The task is wrapped: in a multirun a failing run logs its exception (and writes
 ``error.txt`` in its output directory) and returns NaN instead of stopping the sweep. The
 return value is the metric a sweeper minimises (``optimized_metric``, eval cost per call).
+
+With ``benchmark.enabled=true`` (``experiment=quickstart`` sets it) the delivered policy is then
+benchmarked against ``benchmark.baselines`` on the same simulated days by ``rlroute-bench``'s own
+task, into ``<run dir>/benchmark/``: train and compare in one command.
 """
 
 from __future__ import annotations
@@ -52,6 +56,11 @@ def run_training(cfg: DictConfig) -> float:
             "run %s failed: %s: %s (traceback in error.txt)", run_dir, type(exc).__name__, exc
         )
         return math.nan
+    bench_cfg = cfg.get("benchmark")
+    if bench_cfg is not None and bench_cfg.get("enabled", False):
+        benchmark_policy(
+            run_dir, plain["scenario"], OmegaConf.to_container(bench_cfg, resolve=True)
+        )
     value = float(metrics.get(metric_name, math.nan))
     log.info(
         "%s: %s = %.4f | %s",
@@ -61,6 +70,41 @@ def run_training(cfg: DictConfig) -> float:
         ", ".join(f"{k}={v:.4g}" for k, v in metrics.items() if k != metric_name),
     )
     return value
+
+
+def benchmark_policy(run_dir: Path, scenario: Any, settings: dict[str, Any]) -> None:
+    """Benchmark the run's delivered policy against baselines with ``rlroute-bench``'s task.
+
+    The policy joins the baselines as router ``policy`` on the training scenario and on the
+    benchmark seeds 0..n-1, which training and model selection never see (training days come
+    from seeds >= 2**30, evaluation days from 100000..). Outputs go to ``run_dir/benchmark``.
+    """
+    from rlroute.cli.bench import bench
+
+    routers = [
+        *settings.get("baselines", []),
+        {"name": "sb3", "path": str(run_dir), "label": "policy"},
+    ]
+    bench_cfg = OmegaConf.create(
+        {
+            "scenarios": [scenario],
+            "routers": routers,
+            "seeds": settings.get("seeds", 10),
+            "reference": settings.get("reference", "fifo"),
+            "n_jobs": settings.get("n_jobs", 1),
+            "horizon_intervals": None,
+            "bands": settings.get("bands"),
+            "table_kpis": settings.get(
+                "table_kpis",
+                ["service_level", "asa", "abandon_rate", "occupancy", "fcr", "cost_per_call"],
+            ),
+            "robust": False,
+            "n_boot": 2000,
+            "plots": settings.get("plots", True),
+            "progress": settings.get("progress", True),
+        }
+    )
+    bench(bench_cfg, run_dir / "benchmark")
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="train")

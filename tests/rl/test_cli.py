@@ -65,3 +65,32 @@ def test_optuna_sweep_runs(tmp_path) -> None:
     assert res.returncode == 0, res.stderr[-3000:]
     assert "Best value" in res.stdout + res.stderr
     assert len([p for p in tmp_path.iterdir() if (p / "metrics.json").exists()]) == 2
+
+
+def test_train_then_benchmark_in_one_command(tmp_path) -> None:
+    """``benchmark.enabled=true`` (the quickstart) benchmarks the delivered policy against the
+    baselines on the same days, with rlroute-bench's outputs inside the run directory."""
+    res = _train(
+        "experiment=ci_tiny",
+        "total_timesteps=512",
+        "n_envs=2",
+        "algo.hyperparams.n_steps=128",
+        "eval.freq=0",
+        "eval.seeds=[100000]",
+        "checkpoint.freq=0",
+        "benchmark.enabled=true",
+        "benchmark.baselines=[fifo,cmu]",
+        "benchmark.seeds=2",
+        "benchmark.plots=false",
+        "benchmark.progress=false",
+        f"hydra.run.dir={tmp_path}",
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    rows = [
+        json.loads(x) for x in (tmp_path / "benchmark" / "results.jsonl").read_text().splitlines()
+    ]
+    assert sorted({r["router"] for r in rows}) == ["cmu", "fifo", "policy"]
+    assert sorted({r["seed"] for r in rows}) == [0, 1]
+    assert {r["scenario"] for r in rows} == {"heterogeneous"}
+    summary = (tmp_path / "benchmark" / "summary.md").read_text()
+    assert "| policy |" in summary and "router − fifo" in summary
