@@ -32,6 +32,7 @@ Conventions (stated once, used by every KPI):
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING, Any
@@ -39,19 +40,28 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rlroute.scenario import Scenario
-from rlroute.sim.kpis import KPIReport, StatsCollector
+from rlroute.sim.kpis import HIST_MAX_S, KPIReport, StatsCollector
 from rlroute.sim.streams import RandomStreams
 
 if TYPE_CHECKING:
     from rlroute.sim.router import Router
 
 INF = math.inf
+_heappush = heapq.heappush
 _BLOCK_CALLS = 2048  # expected arrivals drawn per batch
 # Event kinds in the heap. Interval boundaries and first-time arrivals are not heap events:
 # they come from a scalar clock and a pre-drawn, sorted batch, which is much cheaper.
 _SERVICE_END = 0
 _ABANDON = 1
 _REPEAT = 2
+# What advance() processes next.
+_EV_HEAP, _EV_ARRIVAL, _EV_BOUNDARY = 0, 1, 2
+
+
+def _ALWAYS_ASSIGN(sim: Simulator) -> int:
+    """Stands for the act of a work-conserving router on a one-pair scenario (see run)."""
+    return 0
+
 
 # Call states.
 WAITING, SERVED, ABANDONED = 0, 1, 2
@@ -196,8 +206,10 @@ class Simulator:
         self.present_area = 0.0
         self.queue_area = 0.0
         self.queue_time: dict[int, float] = defaultdict(float)
-        self._heap: list[tuple[float, int, int, Any]] = []
-        self._seq = 0
+        # Events (time, sequence number, kind, object); the sequence number breaks ties in
+        # the order of scheduling. The INF sentinel keeps the heap from ever being empty.
+        self._heap: list[tuple[float, int, int, Any]] = [(INF, 0, _SERVICE_END, None)]
+        self._next_seq = itertools.count(1).__next__
         self._next_call_id = 0
         self._interval = -1  # index of the current interval; -1 before the start
         self._block, self._n_blocks = 0, 0  # arrival block inside the interval
@@ -205,8 +217,10 @@ class Simulator:
         self._draining = False
         self._held = False
         self._finished = False
-        self._unarmed: list[Call] = []  # waiting calls whose abandonment timer is not set yet
-        self._dispatch: Any = None  # set by run(): decide inside the event loop
+        # The call that joined a queue at the epoch advance() returned at, its abandonment
+        # timer not yet armed (see advance).
+        self._unarmed: Call | None = None
+        self._act: Any = None  # the router's act, set by run(): decide inside the event loop
         self._arr: list[tuple] = []
         self._arr_pos = 0
         self._next_arrival = INF
@@ -215,7 +229,13 @@ class Simulator:
         self.cost = 0.0
         self.n_decisions = 0
         self.stats = StatsCollector(scenario, record_calls=record_calls)
-        self._answered = self.stats.answered
+        # The answer counters, booked by _assign directly (the same lists as in self.stats).
+        st = self.stats
+        self._record_calls = record_calls
+        self._n_answered, self._n_within = st.count["answered"], st.count["answered_within"]
+        self._n_resolved, self._n_immediate = st.count["resolved"], st.count["immediate"]
+        self._s_wait_answered, self._s_wait_all = st.sum["wait_answered"], st.sum["wait_all"]
+        self._s_handle, self._wait_hist = st.sum["handle"], st.wait_hist
         self._skill = [[(self._ppf[k][g], self.fcr[k][g]) for g in range(G)] for k in range(K)]
 
     # ------------------------------------------------------------------ decision interface
@@ -272,103 +292,288 @@ class Simulator:
     def advance(self) -> bool:
         """Run events until the next decision epoch (True) or the end of the run (False).
 
-        The hot loop of the whole library, so handlers for the frequent events are inlined and
-        only the part of the state an event touched is checked for a new decision epoch.
+        The hot loop of the whole library. Handlers for the frequent events (first-time
+        arrival, service end) are inlined, only the part of the state an event touched is
+        checked for a new decision epoch, and the state only this loop writes (clock, arrival
+        cursor, time integrals) lives in locals, written back to ``self`` whenever something
+        else may read it: before an interval boundary, at the end, and before returning.
         """
         if self._finished:
             return False
-        dispatch = self._dispatch
+        act = self._act
         if self._held:
             self._held = False
             full_check = True  # the declined epoch may still be open after the next event
         elif self.decision_possible():
-            if dispatch is None:
+            if act is None:
                 self.n_decisions += 1
                 return True
-            full_check = dispatch()
+            full_check = self._decide(act)
         else:
             full_check = False
         heap = self._heap
         qlen, idle_n = self.queue_len, self.idle_count
+        queues, idle_q = self.queues, self.idle
         groups_of_type, types_of_group = self.groups_of_type, self.types_of_group
-        heappop = heapq.heappop
+        can_balk, cost_wait = self._can_balk, self.cost_wait
+        n_offered = self.stats.count["offered"]
+        heappop, heappush, next_seq = heapq.heappop, heapq.heappush, self._next_seq
         queue_time = self.queue_time
-        unarmed = self._unarmed
+        decide = self._decide
+        record = self._record_calls
+        direct_ok = act is _ALWAYS_ASSIGN
+        direct: Call | None = None  # an arrival answered at once, bypassing the queue
+        if direct_ok:
+            # The one pair's constants and KPI rows, for the inlined _assign below.
+            k0, g0 = self.pairs[0]
+            q0, idle0 = queues[k0], idle_q[g0]
+            ppf0, fcr0 = self._skill[k0][g0]
+            target0, cost_wait0, rep0 = self.target[k0], cost_wait[k0], self._repeat[k0]
+            sl_miss0, unresolved0 = self.cost_sl_miss[k0], self.cost_unresolved[k0]
+            n_answered0, n_within0 = self._n_answered[k0], self._n_within[k0]
+            n_resolved0, n_immediate0 = self._n_resolved[k0], self._n_immediate[k0]
+            s_wait_answered0, s_wait_all0 = self._s_wait_answered[k0], self._s_wait_all[k0]
+            s_handle0, hist0 = self._s_handle[k0], self._wait_hist[k0]
+        # Loop-owned state (see the docstring).
+        now = self.now
+        busy_area, present_area, queue_area = self.busy_area, self.present_area, self.queue_area
+        arr, pos, t_arr = self._arr, self._arr_pos, self._next_arrival
+        n_arr, interval = len(arr), self._interval
+        t_bnd, draining = self._next_boundary, self._draining
+        # A call that joined a queue at this event: its abandonment timer is armed only if it
+        # still waits once the decisions are made (most calls are answered at once, and a
+        # timer for them would only be popped and discarded later).
+        joined: Call | None = self._unarmed
+        self._unarmed = None
+        if joined is not None and joined.state == WAITING:
+            heappush(heap, (joined.arrival + joined.patience, next_seq(), _ABANDON, joined))
+        joined = None
         while True:
-            if unarmed:
-                for call in unarmed:
-                    if call.state == WAITING:
-                        self._seq += 1
-                        heapq.heappush(
-                            heap, (call.arrival + call.patience, self._seq, _ABANDON, call)
-                        )
-                unarmed.clear()
-            t_heap = heap[0][0] if heap else INF
-            t_arr = self._next_arrival
-            t_bnd = self._next_boundary
-            # --- advance the clock and integrate the time-weighted statistics
-            if t_bnd <= t_heap and t_bnd <= t_arr:
-                t = t_bnd
+            # --- the next event: the heap's (never empty: an INF sentinel), the next arrival
+            # or the next boundary; on equal times the boundary goes first, then the heap.
+            t_heap = heap[0][0]
+            if t_heap <= t_arr:
+                if t_bnd <= t_heap:
+                    t, ev = t_bnd, _EV_BOUNDARY
+                else:
+                    t, ev = t_heap, _EV_HEAP
+            elif t_bnd <= t_arr:
+                t, ev = t_bnd, _EV_BOUNDARY
             else:
-                t = t_heap if t_heap <= t_arr else t_arr
+                t, ev = t_arr, _EV_ARRIVAL
             if t == INF:
+                self.busy_area, self.present_area, self.queue_area = (
+                    busy_area,
+                    present_area,
+                    queue_area,
+                )
+                self._arr_pos, self._next_arrival = pos, t_arr
                 self._finish()
                 return False
-            dt = t - self.now
+            # --- advance the clock and integrate the time-weighted statistics
+            dt = t - now
             if dt > 0.0:
-                self.now = t
-                if self._wait_cost_rate:
-                    self.cost += self._wait_cost_rate * dt
-                if not self._draining:
-                    self.busy_area += self.busy_count * dt
-                    self.present_area += self.present_count * dt
+                self.now = now = t
+                rate = self._wait_cost_rate
+                if rate:
+                    self.cost += rate * dt
+                if not draining:
+                    busy_area += self.busy_count * dt
+                    present_area += self.present_count * dt
                     q = self.queue_total
                     if q:
-                        self.queue_area += q * dt
+                        queue_area += q * dt
                     queue_time[q] += dt
-            # --- process the event; then look for a decision epoch where it could have opened
-            if t == t_bnd:
-                self._boundary()
-                full_check = True
-            elif t == t_heap:
+            # --- process the event; then look for a decision epoch where it could have opened.
+            # A branch that opens none continues; one that may have falls through to the
+            # epoch section below, with full_check set unless it found the epoch itself.
+            if ev == _EV_HEAP:
                 _, _, kind, obj = heappop(heap)
                 if kind == _SERVICE_END:
-                    g = self._service_end(obj)
-                    if g >= 0 and not full_check:
-                        for k in types_of_group[g]:
-                            if qlen[k]:
-                                if dispatch is None:
-                                    self.n_decisions += 1
-                                    return True
-                                full_check = dispatch()
-                                break
-                        continue
+                    # The agent finishes its call: idle again, or gone if due to leave.
+                    obj.call = None
+                    self.busy_count -= 1
+                    if obj.leaving:
+                        obj.leaving = False
+                        obj.present = False
+                        self.present_count -= 1
+                        if not full_check:
+                            continue
+                    else:
+                        g = obj.group
+                        obj.idle_since = now
+                        idle_q[g].append(obj)
+                        idle_n[g] += 1
+                        if not full_check:
+                            for k in types_of_group[g]:
+                                if qlen[k]:
+                                    break
+                            else:
+                                continue
                 elif kind == _ABANDON:
-                    self._abandon(obj)
+                    if obj.state == WAITING:  # else a stale timer: the call was answered
+                        self._abandon(obj)
                     if not full_check:
                         continue
                 else:
-                    self._offer(obj, float(self.streams.repeat[obj.type].random()))
+                    balk_u = float(self.streams.repeat[obj.type].random())
+                    if self._offer(obj, balk_u) and obj.patience < INF:
+                        joined = obj
                     full_check = True
-            else:
-                k = self._arrival()
-                if k >= 0 and not full_check:
-                    for g in groups_of_type[k]:
-                        if idle_n[g]:
-                            if dispatch is None:
-                                self.n_decisions += 1
-                                return True
-                            full_check = dispatch()
-                            break
-                    continue
-            if full_check:
-                if self.decision_possible():
-                    if dispatch is None:
-                        self.n_decisions += 1
-                        return True
-                    full_check = dispatch()
+            elif ev == _EV_ARRIVAL:
+                # First-time arrival from the pre-drawn batch (see _draw_arrivals): the steps
+                # of _offer, which repeat calls still go through.
+                _, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay = arr[pos]
+                pos += 1
+                t_arr = arr[pos][0] if pos < n_arr else INF
+                cid = self._next_call_id
+                self._next_call_id = cid + 1
+                call = Call(
+                    cid,
+                    k,
+                    t,
+                    interval,
+                    patience,
+                    service_u,
+                    resolve_u,
+                    rep_u,
+                    rep_delay,
+                    cid,
+                    False,
+                )
+                n_offered[k][interval] += 1
+                if direct_ok and k == k0 and idle_n[g0] and not qlen[k0] and not full_check:
+                    # One pair, a work-conserving router and an idle agent: answered at once
+                    # (so it does not balk), without passing through the queue.
+                    self._wait_cost_rate += cost_wait0
+                    direct = call
+                elif can_balk[k] and self._balks(k, balk_u):
+                    self._balk(call)
+                    if not full_check:
+                        continue
                 else:
-                    full_check = False
+                    queues[k].append(call)
+                    qlen[k] += 1
+                    self.queue_total += 1
+                    self._wait_cost_rate += cost_wait[k]
+                    if not full_check:
+                        for g in groups_of_type[k]:
+                            if idle_n[g]:
+                                break
+                        else:
+                            # Nobody can take it: it waits, so its timer is armed now.
+                            if patience < INF:
+                                heappush(heap, (t + patience, next_seq(), _ABANDON, call))
+                            continue
+                    if patience < INF:
+                        joined = call
+            else:
+                self.busy_area, self.present_area, self.queue_area = (
+                    busy_area,
+                    present_area,
+                    queue_area,
+                )
+                self._arr_pos, self._next_arrival = pos, t_arr
+                self._boundary()
+                arr, pos, t_arr = self._arr, self._arr_pos, self._next_arrival
+                n_arr, interval = len(arr), self._interval
+                t_bnd, draining = self._next_boundary, self._draining
+                full_check = True
+            # --- a decision epoch may be open
+            if full_check and not self.decision_possible():
+                full_check = False
+            elif act is _ALWAYS_ASSIGN:
+                # _assign(k0, g0, None) with the pair's constants bound once: one pair and a
+                # work-conserving router, so every decision is "serve the oldest call".
+                while True:
+                    if direct is not None:
+                        call, direct = direct, None
+                    elif qlen[k0] and idle_n[g0]:
+                        call = q0.popleft()
+                        while call.state != WAITING:
+                            call = q0.popleft()
+                        qlen[k0] -= 1
+                        self.queue_total -= 1
+                    else:
+                        break
+                    self.n_decisions += 1
+                    agent = idle0.popleft()
+                    idle_n[g0] -= 1
+                    self._wait_cost_rate -= cost_wait0
+                    call.state = SERVED
+                    wait = now - call.arrival
+                    handle = ppf0(call.service_u)
+                    resolved = call.resolve_u < fcr0
+                    i = call.interval
+                    n_answered0[i] += 1
+                    if wait > target0:
+                        self.cost += sl_miss0
+                    else:
+                        n_within0[i] += 1
+                    if resolved:
+                        n_resolved0[i] += 1
+                    else:
+                        self.cost += unresolved0
+                    s_wait_answered0[i] += wait
+                    s_wait_all0[i] += wait
+                    s_handle0[i] += handle
+                    hist0[int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
+                    if wait == 0.0:
+                        n_immediate0[i] += 1
+                    if record:
+                        self.stats.log.append(
+                            (call, "answered", wait, now, handle, g0, agent.id, resolved)
+                        )
+                    agent.call = call
+                    agent.busy_time += handle
+                    agent.n_served += 1
+                    self.busy_count += 1
+                    heappush(heap, (now + handle, next_seq(), _SERVICE_END, agent))
+                    if not resolved and rep0 is not None and call.rep_u < rep0.probability:
+                        t_back = now + handle + call.rep_delay
+                        if t_back < self.horizon:
+                            self._schedule_repeat(call, t_back)
+                full_check = False
+            elif act is None:
+                self.n_decisions += 1
+                self.busy_area, self.present_area, self.queue_area = (
+                    busy_area,
+                    present_area,
+                    queue_area,
+                )
+                self._arr_pos, self._next_arrival = pos, t_arr
+                self._unarmed = joined
+                return True
+            else:
+                full_check = decide(act)
+            if joined is not None:
+                if joined.state == WAITING:
+                    heappush(heap, (joined.arrival + joined.patience, next_seq(), _ABANDON, joined))
+                joined = None
+
+    def _decide(self, act: Any) -> bool:
+        """Atomic decisions at one instant until the router holds or nothing is assignable;
+        True if the router held while an assignment was possible."""
+        hold, pairs, assign = self.HOLD, self.pairs, self._assign
+        qlen, idle = self.queue_len, self.idle_count
+        if act is _ALWAYS_ASSIGN:
+            k, g = pairs[0]
+            while qlen[k] and idle[g]:
+                self.n_decisions += 1
+                assign(k, g, None)
+            return False
+        while True:
+            a = act(self)
+            if a == hold:
+                return self.decision_possible()
+            self.n_decisions += 1
+            k, g = pairs[a]
+            assign(k, g, None)
+            for k, g in pairs:
+                if qlen[k] and idle[g]:
+                    break
+            else:
+                return False
 
     def run(self, router: Router, *, validate: bool = False) -> KPIReport:
         """Simulate the whole horizon with ``router`` making every decision.
@@ -378,31 +583,21 @@ class Simulator:
         which ``validate=True`` runs instead (slower, checks every action).
         """
         router.reset(self)
-        act, step, advance = router.act, self.step, self.advance
         if validate:
+            act, step, advance = router.act, self.step, self.advance
             while advance():
                 step(act(self))
             return self.report()
-        hold, pairs, assign = self.HOLD, self.pairs, self._assign
-
-        def dispatch() -> bool:
-            # Atomic decisions at one instant until the router holds or nothing is assignable;
-            # returns True if the router held while an assignment was possible.
-            while True:
-                a = act(self)
-                if a == hold:
-                    return self.decision_possible()
-                self.n_decisions += 1
-                k, g = pairs[a]
-                assign(k, g, None)
-                if not self.decision_possible():
-                    return False
-
-        self._dispatch = dispatch
+        # A class-level promise (see FIFORouter): wrappers and instances cannot claim it by
+        # accident, and a router whose act counts or logs its calls keeps being asked.
+        if len(self.pairs) == 1 and getattr(type(router), "assigns_whenever_possible", False):
+            self._act = _ALWAYS_ASSIGN
+        else:
+            self._act = router.act
         try:
-            advance()
+            self.advance()
         finally:
-            self._dispatch = None
+            self._act = None
         return self.report()
 
     def report(self) -> KPIReport:
@@ -481,7 +676,13 @@ class Simulator:
 
     def _draw_arrivals(self, i: int, start: float, length: float) -> None:
         """Draw the arrivals of every type in [start, start + length) of interval i, with each
-        call's own random numbers, from the type's own streams (common random numbers)."""
+        call's own random numbers, from the type's own streams (common random numbers).
+
+        Every stream is drawn from whatever the scenario, so the numbers do not depend on
+        which of them a call ends up using; a column nobody reads (balk uniforms of a type
+        that cannot balk, delays of a type that never repeats) is not converted to Python
+        floats, which is most of the cost of a block.
+        """
         s = self.streams
         batches = []
         for k in range(self.n_types):
@@ -497,50 +698,58 @@ class Simulator:
             balk_u = s.balk[k].random(n)
             rep = self._repeat[k]
             rep_u = s.repeat[k].random(n)
-            rep_delay = np.zeros(n) if rep is None else rep.delay.sample(s.repeat[k], n)
-            batches.append(
-                (times, np.full(n, k), patience, service_u, resolve_u, balk_u, rep_u, rep_delay)
-            )
+            rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
+            batches.append((times, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
         if not batches:
             self._arr, self._arr_pos, self._next_arrival = [], 0, INF
             return
-        cols = [np.concatenate(parts) for parts in zip(*batches)]
-        order = np.argsort(cols[0], kind="stable")
-        self._arr = list(zip(*(c[order].tolist() for c in cols)))
+        if len(batches) == 1:
+            # One type: its times are sorted already, the columns can go straight to lists.
+            times, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay, n = batches[0]
+            self._arr = list(
+                zip(
+                    times.tolist(),
+                    [k] * n,
+                    patience.tolist(),
+                    service_u.tolist(),
+                    resolve_u.tolist(),
+                    balk_u.tolist() if self._can_balk[k] else [0.0] * n,
+                    rep_u.tolist(),
+                    [0.0] * n if rep_delay is None else rep_delay.tolist(),
+                )
+            )
+        else:
+            cols = [
+                np.concatenate(parts)
+                for parts in zip(
+                    *(
+                        (t, np.full(n, k), p, su, ru, bu, repu, np.zeros(n) if rd is None else rd)
+                        for t, k, p, su, ru, bu, repu, rd, n in batches
+                    )
+                )
+            ]
+            order = np.argsort(cols[0], kind="stable")
+            self._arr = list(zip(*(c[order].tolist() for c in cols)))
         self._arr_pos = 0
         self._next_arrival = self._arr[0][0]
-
-    def _arrival(self) -> int:
-        """First-time arrival from the pre-drawn batch; returns its type, or -1 if it balked."""
-        t, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay = self._arr[self._arr_pos]
-        self._arr_pos += 1
-        self._next_arrival = self._arr[self._arr_pos][0] if self._arr_pos < len(self._arr) else INF
-        cid = self._next_call_id
-        self._next_call_id += 1
-        call = Call(
-            cid, k, t, self._interval, patience, service_u, resolve_u, rep_u, rep_delay, cid, False
-        )
-        return k if self._offer(call, balk_u) else -1
 
     def _offer(self, call: Call, balk_u: float) -> bool:
         """A call arrives: it balks (False) or joins its queue (True)."""
         k = call.type
         self.stats.offered(call)
         if self._can_balk[k] and self._balks(k, balk_u):
-            call.state = ABANDONED
-            self.cost += self.cost_abandon[k]
-            self.stats.balked(call, self.now)
+            self._balk(call)
             return False
         self.queues[k].append(call)
         self.queue_len[k] += 1
         self.queue_total += 1
         self._wait_cost_rate += self.cost_wait[k]
-        if call.patience < INF:
-            # The abandonment timer is armed only if the call is still waiting when the clock
-            # moves on (see advance): most calls are answered at once, and a timer pushed for
-            # them would only be popped and discarded later.
-            self._unarmed.append(call)
-        return True
+        return True  # its abandonment timer is armed by advance, if it still waits then
+
+    def _balk(self, call: Call) -> None:
+        call.state = ABANDONED
+        self.cost += self.cost_abandon[call.type]
+        self.stats.balked(call, self.now)
 
     def _balks(self, k: int, balk_u: float) -> bool:
         idle = self.idle_count
@@ -561,6 +770,12 @@ class Simulator:
         self.stats.abandoned(call, self.now)
 
     def _assign(self, k: int, g: int, agent: Agent | None) -> None:
+        """Start serving the oldest waiting call of type k by an idle agent of group g.
+
+        Runs once per answered call, so it books the answer's KPI counters itself (the lists
+        of :class:`~rlroute.sim.kpis.StatsCollector`, bound in ``__init__``) instead of calling
+        a hook: the call would cost about as much as the bookkeeping.
+        """
         q = self.queues[k]
         call = q.popleft()
         while call.state != WAITING:
@@ -582,17 +797,29 @@ class Simulator:
         ppf, fcr = self._skill[k][g]
         handle = ppf(call.service_u)
         resolved = call.resolve_u < fcr
+        i = call.interval
+        self._n_answered[k][i] += 1
         if wait > self.target[k]:
             self.cost += self.cost_sl_miss[k]
-        if not resolved:
+        else:
+            self._n_within[k][i] += 1
+        if resolved:
+            self._n_resolved[k][i] += 1
+        else:
             self.cost += self.cost_unresolved[k]
+        self._s_wait_answered[k][i] += wait
+        self._s_wait_all[k][i] += wait
+        self._s_handle[k][i] += handle
+        self._wait_hist[k][int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
+        if wait == 0.0:
+            self._n_immediate[k][i] += 1
+        if self._record_calls:
+            self.stats.log.append((call, "answered", wait, now, handle, g, agent.id, resolved))
         agent.call = call
         agent.busy_time += handle
         agent.n_served += 1
         self.busy_count += 1
-        self._answered(call, agent, now, wait, handle, resolved)
-        self._seq += 1
-        heapq.heappush(self._heap, (now + handle, self._seq, _SERVICE_END, agent))
+        _heappush(self._heap, (now + handle, self._next_seq(), _SERVICE_END, agent))
         if not resolved:
             rep = self._repeat[k]
             if rep is not None and call.rep_u < rep.probability:
@@ -621,23 +848,7 @@ class Simulator:
             call.customer,
             True,
         )
-        self._seq += 1
-        heapq.heappush(self._heap, (t_back, self._seq, _REPEAT, again))
-
-    def _service_end(self, agent: Agent) -> int:
-        """The agent finishes a call: returns its group if it is now idle, -1 if it left."""
-        agent.call = None
-        self.busy_count -= 1
-        if agent.leaving:
-            agent.leaving = False
-            agent.present = False
-            self.present_count -= 1
-            return -1
-        g = agent.group
-        agent.idle_since = self.now
-        self.idle[g].append(agent)
-        self.idle_count[g] += 1
-        return g
+        _heappush(self._heap, (t_back, self._next_seq(), _REPEAT, again))
 
     def _finish(self) -> None:
         if 0 <= self._interval < self.n_intervals and not self._draining:

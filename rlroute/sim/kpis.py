@@ -39,7 +39,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from rlroute.scenario import Scenario
-    from rlroute.sim.engine import Agent, Call, Simulator
+    from rlroute.sim.engine import Call, Simulator
 
 HIST_MAX_S = 3600  # waits beyond an hour share the last bin
 _COUNTERS = (
@@ -65,15 +65,7 @@ class StatsCollector:
         self.target = [scenario.sl_target_s(k) for k in range(K)]
         self.count = {name: [[0] * n_int for _ in range(K)] for name in _COUNTERS}
         self.sum = {name: [[0.0] * n_int for _ in range(K)] for name in _SUMS}
-        # Direct references for the hot path (the same lists as in the dicts above).
-        self._n_answered = self.count["answered"]
-        self._n_within = self.count["answered_within"]
-        self._n_resolved = self.count["resolved"]
-        self._n_offered = self.count["offered"]
-        self._n_immediate = self.count["immediate"]
-        self._s_wait_answered = self.sum["wait_answered"]
-        self._s_wait_all = self.sum["wait_all"]
-        self._s_handle = self.sum["handle"]
+        self._n_offered = self.count["offered"]  # a direct reference for the hot path
         self.wait_hist = [[0] * (HIST_MAX_S + 1) for _ in range(K)]
         self._booked = (0.0, 0.0, 0.0)
         self.interval_busy = [0.0] * n_int
@@ -114,23 +106,9 @@ class StatsCollector:
         if self.record_calls:
             self.log.append((call, "abandoned", wait, now, math.nan, -1, -1, False))
 
-    def answered(
-        self, call: Call, agent: Agent, now: float, wait: float, handle: float, resolved: bool
-    ) -> None:
-        k, i = call.type, call.interval
-        self._n_answered[k][i] += 1
-        if wait <= self.target[k]:
-            self._n_within[k][i] += 1
-        if resolved:
-            self._n_resolved[k][i] += 1
-        self._s_wait_answered[k][i] += wait
-        self._s_wait_all[k][i] += wait
-        self._s_handle[k][i] += handle
-        self.wait_hist[k][min(int(wait), HIST_MAX_S)] += 1
-        if wait == 0.0:
-            self._n_immediate[k][i] += 1
-        if self.record_calls:
-            self.log.append((call, "answered", wait, now, handle, agent.group, agent.id, resolved))
+    # Answered calls have no hook: the simulator books them straight into ``count``, ``sum``,
+    # ``wait_hist`` and ``log`` (Simulator._assign), as a call per answer would cost about as
+    # much as the bookkeeping itself.
 
     def finish(self, sim: Simulator) -> None:
         """Calls still queued when nothing else can happen (no agent, infinite patience)."""

@@ -42,6 +42,11 @@ class FIFORouter:
     """
 
     name = "fifo"
+    #: ``act`` has no side effects and never holds while some pair is assignable. With a
+    #: single eligible pair there is then nothing to decide, and :meth:`Simulator.run` assigns
+    #: without asking (the same decisions, without a call per answered call). A subclass whose
+    #: ``act`` does anything else must set it to False.
+    assigns_whenever_possible = True
 
     def __init__(self, by_priority: bool = False) -> None:
         self.by_priority = by_priority

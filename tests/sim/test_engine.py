@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from rlroute.distributions import Exponential
-from rlroute.scenario import AgentGroup, CallType, RepeatCalls, Scenario, Skill
+from rlroute.scenario import AgentGroup, CallCost, CallType, RepeatCalls, Scenario, Skill
 from rlroute.scenarios import load_scenario, scenario_names
 from rlroute.sim import FIFORouter, Simulator
 
@@ -44,6 +44,69 @@ def test_in_loop_dispatch_equals_stepping(name: str) -> None:
     while stepped.advance():
         stepped.step(router.act(stepped))
     assert fast.overall == stepped.report().overall
+
+
+class _CountingFIFO:
+    """FIFO behind a wrapper: the simulator cannot skip asking it, so run() takes its general
+    path, where the one-pair shortcut for FIFO itself does not apply."""
+
+    name = "counting_fifo"
+
+    def __init__(self) -> None:
+        self.fifo, self.calls = FIFORouter(), 0
+
+    def reset(self, sim: Simulator) -> None:
+        self.fifo.reset(sim)
+
+    def act(self, sim: Simulator) -> int:
+        self.calls += 1
+        return self.fifo.act(sim)
+
+
+def _repeats_and_shifts() -> Scenario:
+    return Scenario(
+        interval_s=1800.0,
+        n_intervals=4,
+        call_types=[
+            CallType(
+                name="c",
+                arrival_rates_per_hour=[300, 600, 100, 400],
+                patience=Exponential(mean_s=90.0),
+                repeat=RepeatCalls(probability=0.7, delay=Exponential(mean_s=120.0)),
+                cost=CallCost(sl_miss=0.5, unresolved=2.0),
+            )
+        ],
+        agent_groups=[
+            AgentGroup(
+                name="g",
+                head_count=[8, 4, 10, 2],
+                skills={"c": Skill(handle_time=Exponential(mean_s=60.0), fcr=0.6)},
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _repeats_and_shifts,
+        lambda: _pool(balk_probability=0.3, arrival_rates_per_hour=[300.0]),
+        lambda: _pool(balk_queue_length=2, arrival_rates_per_hour=[300.0]),
+    ],
+    ids=["repeats_and_shifts", "balk_probability", "balk_queue_length"],
+)
+def test_one_pair_shortcut_changes_no_number(make) -> None:
+    """On one pair, run() assigns for FIFO without asking it; the KPIs and every call's fate
+    must be those of asking (a wrapped FIFO) and of advance()/step()."""
+    runs = []
+    for router, validate in ((FIFORouter(), False), (_CountingFIFO(), False), (FIFORouter(), True)):
+        sim = Simulator(make(), seed=6, record_calls=True)
+        report = sim.run(router, validate=validate)
+        runs.append((report.overall, sim.call_log()))
+    (fast, fast_log), (asked, asked_log), (stepped, stepped_log) = runs
+    assert fast["repeats"] + fast["balked"] > 0
+    assert fast == asked == stepped
+    assert fast_log.equals(asked_log) and fast_log.equals(stepped_log)
 
 
 class _LastGroupRouter:
