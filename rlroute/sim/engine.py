@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rlroute.distributions import Exponential
 from rlroute.scenario import Scenario
 from rlroute.sim.kpis import HIST_MAX_S, KPIReport, StatsCollector
 from rlroute.sim.streams import RandomStreams
@@ -328,6 +329,13 @@ class Simulator:
             k0, g0 = self.pairs[0]
             q0, idle0 = queues[k0], idle_q[g0]
             ppf0, fcr0 = self._skill[k0][g0]
+            # Exponential handle times (the classic M/M/n models) skip the ppf call: the same
+            # expression as Exponential.ppf, -mean * log1p(-u), so the same bits.
+            skill0 = self.scenario.skill(k0, g0)
+            assert skill0 is not None
+            dist0 = skill0.handle_time
+            exp_scale0 = -dist0.mean_s if type(dist0) is Exponential else 0.0
+            log1p = math.log1p
             target0, cost_wait0, rep0 = self.target[k0], cost_wait[k0], self._repeat[k0]
             sl_miss0, unresolved0 = self.cost_sl_miss[k0], self.cost_unresolved[k0]
             n_answered0, n_within0 = self._n_answered[k0], self._n_within[k0]
@@ -502,7 +510,10 @@ class Simulator:
                     self._wait_cost_rate -= cost_wait0
                     call.state = SERVED
                     wait = now - call.arrival
-                    handle = ppf0(call.service_u)
+                    if exp_scale0:
+                        handle = exp_scale0 * log1p(-call.service_u)  # Exponential.ppf's formula
+                    else:
+                        handle = ppf0(call.service_u)
                     resolved = call.resolve_u < fcr0
                     i = call.interval
                     n_answered0[i] += 1
@@ -514,12 +525,15 @@ class Simulator:
                         n_resolved0[i] += 1
                     else:
                         self.cost += unresolved0
-                    s_wait_answered0[i] += wait
-                    s_wait_all0[i] += wait
-                    s_handle0[i] += handle
-                    hist0[int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
                     if wait == 0.0:
+                        # Answered at once: the wait sums, never negative, would add an exact 0.
                         n_immediate0[i] += 1
+                        hist0[0] += 1
+                    else:
+                        s_wait_answered0[i] += wait
+                        s_wait_all0[i] += wait
+                        hist0[int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
+                    s_handle0[i] += handle
                     if record:
                         self.stats.log.append(
                             (call, "answered", wait, now, handle, g0, agent.id, resolved)
