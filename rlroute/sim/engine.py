@@ -60,7 +60,9 @@ _EV_HEAP, _EV_ARRIVAL, _EV_BOUNDARY = 0, 1, 2
 
 
 def _ALWAYS_ASSIGN(sim: Simulator) -> int:
-    """Stands for the act of a work-conserving router on a one-pair scenario (see run)."""
+    """Stands in for the act of a router that assigns whenever it can, on a scenario with one
+    eligible pair: every decision is then "serve the oldest call", and advance() makes it
+    itself (see run)."""
     return 0
 
 
@@ -595,6 +597,10 @@ class Simulator:
         The router is called from inside the event loop (no return to the caller at each
         epoch); the decisions are exactly those of ``while advance(): step(router.act(sim))``,
         which ``validate=True`` runs instead (slower, checks every action).
+
+        With one eligible pair and a router whose class sets ``assigns_whenever_possible``
+        (FIFO), there is nothing to decide: the loop assigns without calling ``act``, which
+        makes the same decisions (``n_decisions`` counts them all the same).
         """
         router.reset(self)
         if validate:
