@@ -6,6 +6,11 @@ process, so the ratio is measured on the same machine at the same moment. Memory
 as the peak traced allocation (``tracemalloc``) for two horizons: it should stay flat as the
 horizon grows, since rlroute keeps counters, not call lists.
 
+A third row runs the same model with a FIFO router that the engine must ask at every decision
+epoch (``assigns_whenever_possible = False``): with one eligible pair, plain FIFO lets
+``Simulator.run`` assign without calling the router (the same decisions), so this row is the
+speed of the general decision path that every other router and scenario takes.
+
 ciw is a benchmark-only dependency (``pip install -e '.[dev]'``).
 """
 
@@ -22,10 +27,24 @@ from rlroute.scenario import Scenario
 from rlroute.sim import FIFORouter, Simulator
 
 
-def run_rlroute(lam_h: float, aht: float, n: int, patience: float, hours: float, seed: int):
+class AskedFIFO(FIFORouter):
+    """FIFO that the engine calls at every decision epoch (no one-pair shortcut)."""
+
+    assigns_whenever_possible = False
+
+
+def run_rlroute(
+    lam_h: float,
+    aht: float,
+    n: int,
+    patience: float,
+    hours: float,
+    seed: int,
+    router: type[FIFORouter] = FIFORouter,
+):
     scenario = Scenario.single_pool(lam_h, aht, n, mean_patience_s=patience, hours=hours)
     t0 = time.perf_counter()
-    report = Simulator(scenario, seed=seed).run(FIFORouter())
+    report = Simulator(scenario, seed=seed).run(router())
     return report.overall["offered"], time.perf_counter() - t0, report.overall
 
 
@@ -73,17 +92,20 @@ def main() -> None:
     )
     # Best of --repeat runs for each (the least disturbed by other processes), interleaved so
     # both see the same machine load.
-    ours_runs, ciw_runs = [], []
+    ours_runs, asked_runs, ciw_runs = [], [], []
     for r in range(args.repeat):
-        ours_runs.append(
-            run_rlroute(args.rate, args.aht, args.agents, args.patience, args.hours, args.seed + r)
-        )
+        model = (args.rate, args.aht, args.agents, args.patience, args.hours, args.seed + r)
+        ours_runs.append(run_rlroute(*model))
+        asked_runs.append(run_rlroute(*model, router=AskedFIFO))
         ciw_runs.append(
             run_ciw(args.rate, args.aht, args.agents, args.patience, args.ciw_hours, args.seed + r)
         )
     n_ours, t_ours, kpis = max(ours_runs, key=lambda x: x[0] / x[1])
+    n_asked, t_asked, _ = max(asked_runs, key=lambda x: x[0] / x[1])
+    for (_, _, k_ours), (_, _, k_asked) in zip(ours_runs, asked_runs, strict=True):
+        assert k_ours == k_asked, "asking the router must not change a single number"
     n_ciw, t_ciw, _ = max(ciw_runs, key=lambda x: x[0] / x[1])
-    ours, theirs = n_ours / t_ours, n_ciw / t_ciw
+    ours, theirs, asked = n_ours / t_ours, n_ciw / t_ciw, n_asked / t_asked
     print("| simulator | horizon (h) | calls | seconds | calls/s | ratio |")
     print("|---|---:|---:|---:|---:|---:|")
     print(
@@ -92,6 +114,10 @@ def main() -> None:
     print(
         f"| rlroute | {args.hours:g} | {n_ours:.0f} | {t_ours:.2f} | {ours:,.0f} | "
         f"{ours / theirs:.1f} |"
+    )
+    print(
+        f"| rlroute, router asked at every epoch | {args.hours:g} | {n_asked:.0f} | "
+        f"{t_asked:.2f} | {asked:,.0f} | {asked / theirs:.1f} |"
     )
     print(f"\nrlroute KPIs: abandon_rate {kpis['abandon_rate']:.4f}, asa {kpis['asa']:.2f} s")
     short, long_ = args.hours / 5, args.hours
