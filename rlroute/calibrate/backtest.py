@@ -434,6 +434,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap-minutes", type=float, default=30.0)
     parser.add_argument("--patience", default="auto", choices=("auto", "exponential", "empirical"))
     parser.add_argument(
+        "--wrap-up",
+        action="store_true",
+        help="fit and simulate after-call work (use with --staffing shifts)",
+    )
+    parser.add_argument(
         "--exclude-dates", nargs="*", default=[], help="dates to leave out (YYYY-MM-DD)"
     )
     args = parser.parse_args(argv)
@@ -461,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         staffing_method=args.staffing,
         gap_minutes=args.gap_minutes,
         patience_model=args.patience,
+        wrap_up=args.wrap_up,
     )
     paths = write_backtest(result, args.out)
     print(paths["results"].read_text())

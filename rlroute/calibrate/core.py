@@ -50,6 +50,7 @@ from rlroute.calibrate.handle import HandleFit, fit_handle_time
 from rlroute.calibrate.patience import PatienceFit, fit_patience
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
 from rlroute.calibrate.staffing import StaffingFit, infer_staffing
+from rlroute.calibrate.wrapup import WrapUpFit, fit_wrap_up, wrap_up_samples
 from rlroute.data import CallRecords
 from rlroute.distributions import Empirical, Exponential
 from rlroute.scenario import AgentGroup, CallType, RepeatCalls, Scenario, Skill
@@ -84,6 +85,7 @@ class CalibrationReport:
     split_types: list[str] = field(default_factory=list)
     type_priority: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    wrap_up: WrapUpFit | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every fit as a table: arrivals, days, patience, groups, handle, fcr, staffing."""
@@ -120,6 +122,7 @@ class CalibrationReport:
             "fcr": self.resolution.by_type_group,
             "fcr_by_type": self.resolution.by_type,
             "staffing": self.staffing.table(),
+            **({"wrap_up": self.wrap_up.table()} if self.wrap_up is not None else {}),
         }
 
 
@@ -190,6 +193,7 @@ def calibrate(
     occupancy: float = 0.9,
     fcr_window_hours: float = 24.0,
     model_repeats: bool = False,
+    wrap_up: bool = False,
     min_fit_calls: int = 50,
     service_level_target_s: float = 20.0,
     name: str = "calibrated",
@@ -220,6 +224,9 @@ def calibrate(
             :mod:`rlroute.calibrate.staffing`).
         fcr_window_hours: repeat-call window for first-call resolution.
         model_repeats: add repeat calls to the Scenario (and take them out of the rates).
+        wrap_up: give every skill a not-ready (after-call work) time fitted from the idle
+            gaps of agents while calls waited (:mod:`rlroute.calibrate.wrapup`); meant for
+            ``staffing_method="shifts"``.
         min_fit_calls: fewer answered calls than this for a (type, group) pair: its handle
             time is the type's fit over all groups (and FCR the type's).
 
@@ -339,6 +346,19 @@ def calibrate(
         all_real, agent_group, fcr_window_hours, type_column="call_type", day_type=day_type
     )
 
+    # -- after-call work (not-ready time), from idle gaps while calls of the group waited
+    wrap_fit = None
+    if wrap_up:
+        samples = wrap_up_samples(
+            served, queued, agent_group, groups.skills, max_gap_s=gap_minutes * 60.0
+        )
+        wrap_fit = fit_wrap_up(samples, min_events=min_fit_calls)
+        if staffing_method != "shifts":
+            warnings.append(
+                f"wrap_up with staffing_method={staffing_method!r}: that staffing already "
+                "leaves not-ready agents out while calls wait; 'shifts' is the consistent one"
+            )
+
     # -- staffing
     staffing = infer_staffing(
         sel,
@@ -415,7 +435,10 @@ def calibrate(
                 warnings.append(f"no handle time for {base}: group {g} cannot serve it")
                 continue
             fcr = resolution.fcr(base, g, min_calls=min_fit_calls)
-            skills[t] = Skill(handle_time=_rounded(fit), fcr=round(fcr, 4) if fcr else 1.0)
+            extra = {}
+            if wrap_fit is not None and wrap_fit.dist(base, g) is not None:
+                extra["wrap_up"] = wrap_fit.dist(base, g)
+            skills[t] = Skill(handle_time=_rounded(fit), fcr=round(fcr, 4) if fcr else 1.0, **extra)
         if not skills:
             warnings.append(f"group {g} has no usable skill and is left out")
             continue
@@ -446,6 +469,7 @@ def calibrate(
         "gap_minutes": gap_minutes,
         "fcr_window_hours": fcr_window_hours,
         "model_repeats": model_repeats,
+        "wrap_up": wrap_up,
         "min_fit_calls": min_fit_calls,
     }
     data = {
@@ -504,6 +528,7 @@ def calibrate(
         split_types=split,
         type_priority=type_priority,
         warnings=warnings,
+        wrap_up=wrap_fit,
     )
     return scenario, report
 

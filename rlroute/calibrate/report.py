@@ -228,6 +228,17 @@ def to_markdown(report: CalibrationReport, scenario: Scenario, figures: dict[str
         _md_table(tables["staffing"]),
         "",
     ]
+    if "wrap_up" in tables:
+        lines += [
+            "## After-call work (not-ready time)",
+            "",
+            "Idle gaps of agents while calls of their group waited, right-censored where the "
+            "queue emptied first; Kaplan-Meier per (type, group), `group` rows use the "
+            "group's pooled curve (rlroute.calibrate.wrapup).",
+            "",
+            _md_table(tables["wrap_up"]),
+            "",
+        ]
     if report.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in report.warnings], ""]
     if figures:

@@ -55,6 +55,7 @@ _CALIBRATE_KEYS = (
     "occupancy",
     "fcr_window_hours",
     "model_repeats",
+    "wrap_up",
     "min_fit_calls",
     "service_level_target_s",
     "name",
