@@ -8,7 +8,8 @@ One module per estimator, each stating its method: :mod:`~rlroute.calibrate.arri
 (lognormal MLE with an EM short-call mixture, KS and QQ), :mod:`~rlroute.calibrate.patience`
 (exponential MLE and Kaplan-Meier on censored waits), :mod:`~rlroute.calibrate.groups`
 (agents clustered by type mix), :mod:`~rlroute.calibrate.resolution` (FCR from repeat
-calls), :mod:`~rlroute.calibrate.staffing` (head counts from service activity).
+calls), :mod:`~rlroute.calibrate.staffing` (head counts from service activity),
+:mod:`~rlroute.calibrate.wrapup` (after-call work from idle gaps while calls waited).
 :func:`calibrate` runs them all; :mod:`~rlroute.calibrate.report` writes the report;
 :mod:`~rlroute.calibrate.backtest` simulates the fitted days and compares (run it with
 ``python -m rlroute.calibrate.backtest``);
@@ -30,6 +31,7 @@ from rlroute.calibrate.patience import (
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
 from rlroute.calibrate.staffing import StaffingFit, infer_staffing
 from rlroute.calibrate.synthetic import call_log_to_records, simulate_records
+from rlroute.calibrate.wrapup import WrapUpFit, fit_wrap_up, wrap_up_samples
 
 __all__ = [
     "AgentGroups",
@@ -42,6 +44,7 @@ __all__ = [
     "PatienceFit",
     "ResolutionFit",
     "StaffingFit",
+    "WrapUpFit",
     "agent_type_shares",
     "calibrate",
     "call_log_to_records",
@@ -52,9 +55,11 @@ __all__ = [
     "fit_lognormal",
     "fit_patience",
     "fit_resolution",
+    "fit_wrap_up",
     "gamma_shape_mom",
     "infer_staffing",
     "kaplan_meier",
     "priority_labels",
     "simulate_records",
+    "wrap_up_samples",
 ]

@@ -12,7 +12,8 @@ The pipeline, each step in its own module (its docstring states the method):
    patience (:mod:`~rlroute.calibrate.patience`), agent groups and skills
    (:mod:`~rlroute.calibrate.groups`), handle times per type and group
    (:mod:`~rlroute.calibrate.handle`), first-call resolution
-   (:mod:`~rlroute.calibrate.resolution`) and staffing (:mod:`~rlroute.calibrate.staffing`);
+   (:mod:`~rlroute.calibrate.resolution`), staffing (:mod:`~rlroute.calibrate.staffing`)
+   and, with ``wrap_up=True``, after-call work (:mod:`~rlroute.calibrate.wrapup`);
 5. assemble the :class:`~rlroute.scenario.Scenario`.
 
 Repeat calls are *not* added to the Scenario by default: the arrival rates are fitted on
