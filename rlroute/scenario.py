@@ -10,6 +10,10 @@ day, a week, or a single very long interval for stationary (Erlang) studies. A r
 day-level multiplier (Gamma, mean 1) is drawn for each call type once per
 ``intervals_per_day`` intervals; real call centers vary far more from day to day than a
 Poisson process allows (Brown et al. 2005).
+
+Each skill (call type served by an agent group) has a talk time (``handle_time``) and an
+optional after-call work time (``wrap_up``): an agent who ends a call stays unavailable for
+the wrap-up before taking the next one, as on a real floor, where AHT = talk + ACW.
 """
 
 from __future__ import annotations
@@ -18,7 +22,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from rlroute.distributions import Distribution, Exponential
 
@@ -88,10 +101,29 @@ class CallType(_Model):
 
 
 class Skill(_Model):
-    """How an agent group serves one call type: handle time and first-call resolution."""
+    """How an agent group serves one call type: handle time, wrap-up and first-call resolution.
+
+    ``handle_time`` is the talk time (the caller is on the line). ``wrap_up`` is the after-call
+    work (ACW) that follows it: notes, forms, dispositions, during which the agent is not
+    available for the next call. The industry's AHT is talk + ACW and occupancy counts ACW as
+    busy, so leaving it out makes a model look better staffed than the real floor. ``None``
+    (or a missing ``wrap_up``) means the agent is ready again as soon as the caller hangs up.
+    """
 
     handle_time: Distribution
+    wrap_up: Distribution | None = Field(
+        default=None, description="after-call work following each call; None: no wrap-up"
+    )
     fcr: float = Field(default=1.0, ge=0, le=1, description="first-call resolution probability")
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_wrap_up(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A scenario without wrap-up serialises exactly as before the field existed, so its
+        # YAML files and the hashes that identify it (benchmarks, trained runs) do not change.
+        data = handler(self)
+        if data.get("wrap_up", 0) is None:
+            del data["wrap_up"]
+        return data
 
 
 class AgentGroup(_Model):
@@ -116,7 +148,13 @@ class AgentGroup(_Model):
 
 
 class Scenario(_Model):
-    """A multi-skill call center: time grid, call types, agent groups, targets and costs."""
+    """A multi-skill call center: time grid, call types, agent groups, targets and costs.
+
+    Per agent group, ``skills`` maps each call type the group takes to a :class:`Skill`:
+    ``handle_time`` (talk), optional ``wrap_up`` (after-call work, during which the agent is
+    unavailable; absent means none, the classic Erlang models) and ``fcr``. A ``wrap_up`` is
+    optional and backwards compatible, so ``schema_version`` stays 1.
+    """
 
     schema_version: Literal[1] = SCHEMA_VERSION
     name: str = "scenario"
