@@ -1,7 +1,7 @@
 """The discrete-event call-center simulator.
 
-Events are arrivals, abandonments, service ends, repeat calls and interval boundaries (staffing
-changes, new arrival rates). Between events the clock jumps. A **decision epoch** is any moment
+Events are arrivals, abandonments, service ends, wrap-up ends, repeat calls and interval
+boundaries (staffing changes, new arrival rates). Between events the clock jumps. A **decision epoch** is any moment
 at which some waiting call could be given to some idle agent able to serve it; the simulator
 then stops and asks a router for an action: one (call type, agent group) pair, or *hold*.
 Decisions are atomic (Sun, Shi and Dai): after an assignment the simulator asks again at the
@@ -21,7 +21,15 @@ Conventions (stated once, used by every KPI):
 
 * arrivals stop at the horizon; calls already in the center are still served or abandon
   (the *drain*), with the last interval's staffing; occupancy is measured on [0, horizon];
-* an agent leaving at a staffing change finishes the call in hand first;
+* an agent leaving at a staffing change finishes the call in hand first, and its wrap-up;
+* after-call work: when the serving skill has a ``wrap_up``, the agent ending a call stays
+  unavailable (neither idle nor assignable; not in ``idle_count``, not in longest-idle order)
+  for a wrap-up drawn from it, then becomes idle. The industry's AHT is talk + ACW, and
+  occupancy counts ACW as busy: ``occupancy`` here does too, while ``aht`` stays the talk
+  time and ``mean_wrap_up`` is reported beside it. The wrap-up quantile of each call is drawn
+  with its arrival from its type's own ``wrap_up`` stream (common random numbers, like the
+  handle time); a scenario without wrap-up never touches that stream and runs exactly as it
+  did before wrap-ups existed;
 * inside a group the longest-idle agent takes the call unless the router names an agent;
 * a caller who finds no idle eligible agent balks with ``balk_probability`` (always, if
   ``balk_queue_length`` of the type already wait); a balk counts as an abandonment with wait 0;
@@ -52,9 +60,11 @@ _heappush = heapq.heappush
 _BLOCK_CALLS = 2048  # expected arrivals drawn per batch
 # Event kinds in the heap. Interval boundaries and first-time arrivals are not heap events:
 # they come from a scalar clock and a pre-drawn, sorted batch, which is much cheaper.
-_SERVICE_END = 0
+_SERVICE_END = 0  # the agent is free at once (no wrap-up)
 _ABANDON = 1
 _REPEAT = 2
+_TALK_END = 3  # a service end followed by a wrap-up (after-call work)
+_WRAP_END = 4
 # What advance() processes next.
 _EV_HEAP, _EV_ARRIVAL, _EV_BOUNDARY = 0, 1, 2
 
@@ -86,7 +96,11 @@ class Call:
         "service_u",
         "state",
         "type",
+        "wrap_u",
+        "wrap_up",
     )
+    # ``wrap_u`` (the wrap-up quantile) and ``wrap_up`` (its duration, set at service start)
+    # are set only in scenarios with wrap-up: a slot never assigned costs nothing.
 
     def __init__(
         self,
@@ -119,17 +133,37 @@ class Call:
 class Agent:
     """One agent of a group; tracked individually for longest-idle routing and load fairness."""
 
-    __slots__ = ("busy_time", "call", "group", "id", "idle_since", "leaving", "n_served", "present")
+    __slots__ = (
+        "busy_time",
+        "call",
+        "group",
+        "id",
+        "idle_since",
+        "in_wrap_up",
+        "leaving",
+        "n_served",
+        "present",
+        "wrap",
+        "wrap_up_time",
+    )
 
     def __init__(self, agent_id: int, group: int, now: float) -> None:
         self.id = agent_id
         self.group = group
         self.idle_since = now
-        self.busy_time = 0.0
+        self.busy_time = 0.0  # talk + wrap-up: both keep the agent from the next call
+        self.wrap_up_time = 0.0
+        self.wrap = 0.0  # the wrap-up that follows the call in hand
         self.n_served = 0
         self.leaving = False
         self.present = True
+        self.in_wrap_up = False
         self.call: Call | None = None
+
+    @property
+    def available(self) -> bool:
+        """On duty, not talking and not in wrap-up: the state of an idle agent."""
+        return self.present and self.call is None and not self.in_wrap_up
 
 
 class Simulator:
@@ -185,12 +219,21 @@ class Simulator:
         self._ppf: list[list[Any]] = [[None] * G for _ in range(K)]
         self.fcr = [[0.0] * G for _ in range(K)]
         self.mean_handle = [[INF] * G for _ in range(K)]
+        # Wrap-up: the quantile function per pair (None: none), its mean (0 when none).
+        self._wrap_ppf: list[list[Any]] = [[None] * G for _ in range(K)]
+        self.mean_wrap_up = [[0.0] * G for _ in range(K)]
         for k, g in self.pairs:
             skill = scenario.skill(k, g)
             assert skill is not None
             self._ppf[k][g] = skill.handle_time.ppf
             self.fcr[k][g] = skill.fcr
             self.mean_handle[k][g] = skill.handle_time.mean
+            if skill.wrap_up is not None:
+                self._wrap_ppf[k][g] = skill.wrap_up.ppf
+                self.mean_wrap_up[k][g] = skill.wrap_up.mean
+        # Types whose calls need a wrap-up quantile (some group serving them has a wrap-up).
+        self._wrap_types = [any(p is not None for p in self._wrap_ppf[k]) for k in range(K)]
+        self.has_wrap_up = any(self._wrap_types)
         self.groups_of_type = [[g for kk, g in self.pairs if kk == k] for k in range(K)]
         self.types_of_group = [[k for k, gg in self.pairs if gg == g] for g in range(G)]
 
@@ -200,6 +243,7 @@ class Simulator:
         self.queue_len = [0] * K
         self.idle: list[deque[Agent]] = [deque() for _ in range(G)]
         self.idle_count = [0] * G
+        self.wrap_up_count = [0] * G  # agents in after-call work, per group
         self.agents: list[Agent] = []
         self.busy_count = 0
         self.present_count = 0
@@ -225,6 +269,7 @@ class Simulator:
         self._unarmed: Call | None = None
         self._act: Any = None  # the router's act, set by run(): decide inside the event loop
         self._arr: list[tuple] = []
+        self._arr_wrap: list[float] | None = None  # wrap-up quantiles aligned with _arr
         self._arr_pos = 0
         self._next_arrival = INF
         self._day_mult = [1.0] * K
@@ -239,7 +284,11 @@ class Simulator:
         self._n_resolved, self._n_immediate = st.count["resolved"], st.count["immediate"]
         self._s_wait_answered, self._s_wait_all = st.sum["wait_answered"], st.sum["wait_all"]
         self._s_handle, self._wait_hist = st.sum["handle"], st.wait_hist
-        self._skill = [[(self._ppf[k][g], self.fcr[k][g]) for g in range(G)] for k in range(K)]
+        self._s_wrap = st.sum["wrap_up"]
+        self._skill = [
+            [(self._ppf[k][g], self.fcr[k][g], self._wrap_ppf[k][g]) for g in range(G)]
+            for k in range(K)
+        ]
 
     # ------------------------------------------------------------------ decision interface
     def decision_possible(self) -> bool:
@@ -271,6 +320,22 @@ class Simulator:
         """When the longest-idle agent of group g became idle (inf if none is idle)."""
         q = self.idle[g]
         return q[0].idle_since if q else INF
+
+    def agent_counts(self, g: int) -> tuple[int, int, int]:
+        """``(idle, talking, in wrap-up)`` agents of group g on duty now, counted agent by
+        agent (read-only, for checks and diagnostics: the counters are the fast path). Their
+        sum is every agent of the group still present, leavers finishing their work included.
+        """
+        idle = talking = wrapping = 0
+        for a in self.agents:
+            if a.group == g and a.present:
+                if a.call is not None:
+                    talking += 1
+                elif a.in_wrap_up:
+                    wrapping += 1
+                else:
+                    idle += 1
+        return idle, talking, wrapping
 
     def step(self, action: int, agent: Agent | None = None) -> None:
         """Apply one decision: assign ``pairs[action]`` or hold.
@@ -330,7 +395,7 @@ class Simulator:
             # The one pair's constants and KPI rows, for the inlined _assign below.
             k0, g0 = self.pairs[0]
             q0, idle0 = queues[k0], idle_q[g0]
-            ppf0, fcr0 = self._skill[k0][g0]
+            ppf0, fcr0, _ = self._skill[k0][g0]  # run() takes this path only without wrap-up
             # Exponential handle times (the classic M/M/n models) skip the ppf call: the same
             # expression as Exponential.ppf, -mean * log1p(-u), so the same bits.
             skill0 = self.scenario.skill(k0, g0)
@@ -348,7 +413,7 @@ class Simulator:
         now = self.now
         busy_area, present_area, queue_area = self.busy_area, self.present_area, self.queue_area
         arr, pos, t_arr = self._arr, self._arr_pos, self._next_arrival
-        n_arr, interval = len(arr), self._interval
+        n_arr, interval, arr_wrap = len(arr), self._interval, self._arr_wrap
         t_bnd, draining = self._next_boundary, self._draining
         # A call that joined a queue at this event: its abandonment timer is armed only if it
         # still waits once the decisions are made (most calls are answered at once, and a
@@ -425,11 +490,13 @@ class Simulator:
                         self._abandon(obj)
                     if not full_check:
                         continue
-                else:
+                elif kind == _REPEAT:
                     balk_u = float(self.streams.repeat[obj.type].random())
                     if self._offer(obj, balk_u) and obj.patience < INF:
                         joined = obj
                     full_check = True
+                elif not self._after_call(kind, obj) and not full_check:
+                    continue  # a wrap-up started, or ended with nothing for the agent to take
             elif ev == _EV_ARRIVAL:
                 # First-time arrival from the pre-drawn batch (see _draw_arrivals): the steps
                 # of _offer, which repeat calls still go through.
@@ -451,6 +518,8 @@ class Simulator:
                     cid,
                     False,
                 )
+                if arr_wrap is not None:
+                    call.wrap_u = arr_wrap[pos - 1]
                 n_offered[k][interval] += 1
                 if direct_ok and k == k0 and idle_n[g0] and not qlen[k0] and not full_check:
                     # One pair, a work-conserving router and an idle agent: answered at once
@@ -486,7 +555,7 @@ class Simulator:
                 self._arr_pos, self._next_arrival = pos, t_arr
                 self._boundary()
                 arr, pos, t_arr = self._arr, self._arr_pos, self._next_arrival
-                n_arr, interval = len(arr), self._interval
+                n_arr, interval, arr_wrap = len(arr), self._interval, self._arr_wrap
                 t_bnd, draining = self._next_boundary, self._draining
                 full_check = True
             # --- a decision epoch may be open
@@ -600,7 +669,8 @@ class Simulator:
 
         With one eligible pair and a router whose class sets ``assigns_whenever_possible``
         (FIFO), there is nothing to decide: the loop assigns without calling ``act``, which
-        makes the same decisions (``n_decisions`` counts them all the same).
+        makes the same decisions (``n_decisions`` counts them all the same). Scenarios with
+        wrap-up always take the general path, which alone knows about after-call work.
         """
         router.reset(self)
         if validate:
@@ -610,7 +680,11 @@ class Simulator:
             return self.report()
         # A class-level promise (see FIFORouter): wrappers and instances cannot claim it by
         # accident, and a router whose act counts or logs its calls keeps being asked.
-        if len(self.pairs) == 1 and getattr(type(router), "assigns_whenever_possible", False):
+        if (
+            len(self.pairs) == 1
+            and not self.has_wrap_up
+            and getattr(type(router), "assigns_whenever_possible", False)
+        ):
             self._act = _ALWAYS_ASSIGN
         else:
             self._act = router.act
@@ -690,7 +764,10 @@ class Simulator:
                 self.idle_count[g] -= 1
                 self.present_count -= 1
                 remove -= 1
-            busy = sorted((a for a in on_duty if a.call is not None), key=lambda a: a.id)
+            # Agents in wrap-up are busy too: they leave once it is done.
+            busy = sorted(
+                (a for a in on_duty if a.call is not None or a.in_wrap_up), key=lambda a: a.id
+            )
             for a in busy[:remove]:
                 a.leaving = True
 
@@ -701,10 +778,15 @@ class Simulator:
         Every stream is drawn from whatever the scenario, so the numbers do not depend on
         which of them a call ends up using; a column nobody reads (balk uniforms of a type
         that cannot balk, delays of a type that never repeats) is not converted to Python
-        floats, which is most of the cost of a block.
+        floats, which is most of the cost of a block. The one exception is the wrap-up
+        stream, drawn only for types some skill wraps up: it was added later, and leaving it
+        untouched keeps scenarios without wrap-up bit-identical to before (each stream is
+        independent, so this changes no other draw). Its column lives beside the arrival
+        tuples (``_arr_wrap``), so their layout, and the hot loop's unpacking, stay as they are.
         """
         s = self.streams
         batches = []
+        wraps = []  # wrap-up quantiles per batch (zeros for a type that never wraps up)
         for k in range(self.n_types):
             mean = self._rates[k][i] * self._day_mult[k] * length
             n = int(s.arrival[k].poisson(mean)) if mean > 0 else 0
@@ -720,6 +802,9 @@ class Simulator:
             rep_u = s.repeat[k].random(n)
             rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
             batches.append((times, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
+            if self.has_wrap_up:
+                wraps.append(s.wrap_up[k].random(n) if self._wrap_types[k] else np.zeros(n))
+        self._arr_wrap = None
         if not batches:
             self._arr, self._arr_pos, self._next_arrival = [], 0, INF
             return
@@ -738,6 +823,8 @@ class Simulator:
                     [0.0] * n if rep_delay is None else rep_delay.tolist(),
                 )
             )
+            if wraps:
+                self._arr_wrap = wraps[0].tolist()
         else:
             cols = [
                 np.concatenate(parts)
@@ -750,6 +837,8 @@ class Simulator:
             ]
             order = np.argsort(cols[0], kind="stable")
             self._arr = list(zip(*(c[order].tolist() for c in cols)))
+            if wraps:
+                self._arr_wrap = np.concatenate(wraps)[order].tolist()
         self._arr_pos = 0
         self._next_arrival = self._arr[0][0]
 
@@ -804,7 +893,7 @@ class Simulator:
         if agent is None:
             agent = idle.popleft()
         else:
-            if agent.group != g or agent.call is not None or not agent.present:
+            if agent.group != g or not agent.available:
                 raise ValueError(f"agent {agent.id} is not an idle agent of group {g}")
             idle.remove(agent)
         now = self.now
@@ -814,7 +903,7 @@ class Simulator:
         self._wait_cost_rate -= self.cost_wait[k]
         call.state = SERVED
         wait = now - call.arrival
-        ppf, fcr = self._skill[k][g]
+        ppf, fcr, wrap_ppf = self._skill[k][g]
         handle = ppf(call.service_u)
         resolved = call.resolve_u < fcr
         i = call.interval
@@ -836,16 +925,52 @@ class Simulator:
         if self._record_calls:
             self.stats.log.append((call, "answered", wait, now, handle, g, agent.id, resolved))
         agent.call = call
-        agent.busy_time += handle
         agent.n_served += 1
         self.busy_count += 1
-        _heappush(self._heap, (now + handle, self._next_seq(), _SERVICE_END, agent))
+        if wrap_ppf is None:
+            agent.busy_time += handle
+            _heappush(self._heap, (now + handle, self._next_seq(), _SERVICE_END, agent))
+        else:
+            # The wrap-up is fixed now, like the handle time, so the KPIs book it with the
+            # call's interval; the agent starts it when the caller hangs up (_after_call).
+            wrap = wrap_ppf(call.wrap_u)
+            call.wrap_up = agent.wrap = wrap
+            agent.busy_time += handle + wrap
+            agent.wrap_up_time += wrap
+            self._s_wrap[k][i] += wrap
+            _heappush(self._heap, (now + handle, self._next_seq(), _TALK_END, agent))
         if not resolved:
             rep = self._repeat[k]
             if rep is not None and call.rep_u < rep.probability:
                 t_back = now + handle + call.rep_delay
                 if t_back < self.horizon:
                     self._schedule_repeat(call, t_back)
+
+    def _after_call(self, kind: int, agent: Agent) -> bool:
+        """A talk end starts the agent's wrap-up; a wrap-up end frees it (idle, or gone if it
+        was due to leave). True when that opened a decision epoch: the agent is idle and its
+        group has calls waiting. Only scenarios with wrap-up schedule these events, so the
+        hot loop keeps its inlined service end for the others."""
+        g = agent.group
+        if kind == _TALK_END:
+            agent.call = None
+            agent.in_wrap_up = True
+            self.wrap_up_count[g] += 1
+            _heappush(self._heap, (self.now + agent.wrap, self._next_seq(), _WRAP_END, agent))
+            return False
+        agent.in_wrap_up = False
+        self.wrap_up_count[g] -= 1
+        self.busy_count -= 1
+        if agent.leaving:
+            agent.leaving = False
+            agent.present = False
+            self.present_count -= 1
+            return False
+        agent.idle_since = self.now
+        self.idle[g].append(agent)
+        self.idle_count[g] += 1
+        qlen = self.queue_len
+        return any(qlen[k] for k in self.types_of_group[g])
 
     def _schedule_repeat(self, call: Call, t_back: float) -> None:
         k = call.type
@@ -868,6 +993,8 @@ class Simulator:
             call.customer,
             True,
         )
+        if self._wrap_types[k]:
+            again.wrap_u = float(self.streams.wrap_up[k].random())
         _heappush(self._heap, (t_back, self._next_seq(), _REPEAT, again))
 
     def _finish(self) -> None:

@@ -18,12 +18,19 @@ wait 0; ``T`` is the type's service-level target):
 ``asa``                     mean wait of answered calls (average speed of answer), seconds
 ``mean_wait``               mean wait of all offered calls (an abandon waits its patience)
 ``abandon_rate``            (abandoned + balked) / offered
-``aht``                     mean handle time of answered calls, seconds
-``occupancy``               agent busy time / agent time on duty, over [0, horizon]
+``aht``                     mean handle (talk) time of answered calls, seconds; without
+                            the wrap-up, which ``mean_wrap_up`` gives (industry AHT is
+                            ``aht + mean_wrap_up``)
+``mean_wrap_up``            mean after-call work (wrap-up) per answered call, seconds; 0
+                            when the serving skills have none
+``occupancy``               agent busy time / agent time on duty, over [0, horizon]; busy
+                            is talking *or in wrap-up* (the agent cannot take a call), as
+                            the industry counts it
 ``fcr``                     answered calls resolved at first contact / answered
 ``wait_p50 .. wait_p99``    percentiles of answered waits (1-second resolution)
 ``queue_len_mean/p90/p99``  time-weighted queue length (all types), over [0, horizon]
-``agent_load_cv``           coefficient of variation of busy time across agents (fairness)
+``agent_load_cv``           coefficient of variation of busy time (talk + wrap-up) across
+                            agents (fairness)
 ``cost``                    the scenario's cost (waiting, abandonment, missed SL, unresolved)
 ==========================  ==================================================================
 """
@@ -53,7 +60,7 @@ _COUNTERS = (
     "resolved",
     "repeats",
 )
-_SUMS = ("wait_answered", "wait_all", "handle")
+_SUMS = ("wait_answered", "wait_all", "handle", "wrap_up")
 
 
 class StatsCollector:
@@ -176,12 +183,16 @@ class StatsCollector:
         for g, name in enumerate(sc.group_names):
             members = [a for a in sim.agents if a.group == g]
             loads = np.array([a.busy_time for a in members]) if members else np.zeros(0)
+            answered = float(sum(a.n_served for a in members))
+            wrap_up = float(sum(a.wrap_up_time for a in members))
             by_group.append(
                 {
                     "group": name,
                     "agents": len(members),
-                    "answered": float(sum(a.n_served for a in members)),
-                    "busy_s": float(loads.sum()),
+                    "answered": answered,
+                    "busy_s": float(loads.sum()),  # talk + wrap-up
+                    "wrap_up_s": wrap_up,
+                    "mean_wrap_up": _ratio(wrap_up, answered),
                     "load_cv": float(loads.std() / loads.mean())
                     if loads.size and loads.mean() > 0
                     else 0.0,
@@ -212,6 +223,8 @@ class StatsCollector:
                 "service_start_s": t if outcome == "answered" else math.nan,
                 "service_end_s": t + handle if outcome == "answered" else math.nan,
                 "handle_s": handle,
+                # After-call work that followed the call (0 for a skill without wrap-up).
+                "wrap_up_s": getattr(c, "wrap_up", 0.0) if outcome == "answered" else math.nan,
                 "group": names_g[g] if g >= 0 else None,
                 "agent_id": a,
                 "resolved": res,
@@ -243,6 +256,7 @@ def _kpis(t: dict[str, Any]) -> dict[str, float]:
         "mean_wait": _ratio(t["wait_all"], offered),
         "abandon_rate": _ratio(lost, offered),
         "aht": _ratio(t["handle"], answered),
+        "mean_wrap_up": _ratio(t["wrap_up"], answered),
         "fcr": _ratio(t["resolved"], answered),
     }
 
