@@ -125,3 +125,32 @@ def test_a_simulated_center_has_no_not_ready_time(roundtrip) -> None:
     assert len(s) > 1000
     assert s["observed"].all()
     assert s["duration_s"].max() == pytest.approx(0.0, abs=1e-3)
+
+
+def test_round_trip_recovers_a_known_after_call_work() -> None:
+    """Simulate a center whose agents take 30 s (mean, exponential) of after-call work, log it
+    as call records, calibrate with ``wrap_up=True``: the fitted means come back within 15%."""
+    from calib_helpers import truth_scenario
+
+    from rlroute.calibrate import calibrate, simulate_records
+    from rlroute.distributions import Exponential
+
+    data = truth_scenario(n_days=12).to_dict()
+    for g in data["agent_groups"]:
+        for skill in g["skills"].values():
+            skill["wrap_up"] = Exponential(mean_s=30.0).model_dump()
+    truth = type(truth_scenario(1)).from_dict(data)
+    records = simulate_records(truth, seed=11)
+    scenario, report = calibrate(
+        records, interval_minutes=30, day_type=None, staffing_method="shifts", wrap_up=True
+    )
+    assert report.wrap_up is not None
+    means = {
+        (t, g.name): skill.wrap_up.mean
+        for g in scenario.agent_groups
+        for t, skill in g.skills.items()
+        if skill.wrap_up is not None
+    }
+    assert len(means) == 3
+    for pair, mean in means.items():
+        assert mean == pytest.approx(30.0, rel=0.15), pair
