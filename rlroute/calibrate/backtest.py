@@ -163,6 +163,26 @@ def repeat_days(scenario: Scenario, n_days: int) -> Scenario:
     return Scenario.from_dict(data, source="repeated-day backtest scenario")
 
 
+def span_seconds_per_interval(
+    start: np.ndarray, end: np.ndarray, interval_s: float, n: int
+) -> np.ndarray:
+    """Seconds of the spans ``[start, end)`` (simulation time) that fall in each of ``n``
+    intervals of ``interval_s``; time past the last interval is dropped."""
+    out = np.zeros(n)
+    first = np.floor(start / interval_s).astype(np.int64)
+    last = np.floor(np.maximum(end - 1e-9, start) / interval_s).astype(np.int64)
+    for i0, i1, s0, e0 in zip(first, last, start, end):
+        for i in range(i0, min(i1, n - 1) + 1):
+            out[i] += min(e0, (i + 1) * interval_s) - max(s0, i * interval_s)
+    return out
+
+
+def busy_all_s(by_interval: pd.DataFrame, scenario: Scenario) -> float:
+    """Agent-seconds busy (talk + wrap-up) over the horizon, from the per-interval KPIs."""
+    busy = by_interval["occupancy"].fillna(0) * by_interval["agents_on_duty"]
+    return float(busy.sum() * scenario.interval_s)
+
+
 def _simulate(
     scenario: Scenario, seeds: list[int], router: str, report: CalibrationReport
 ) -> list[dict[str, Any]]:
@@ -172,12 +192,23 @@ def _simulate(
     for seed in seeds:
         sim = Simulator(scenario, seed, record_calls=True)
         kpi = sim.run(make_router(router))
-        records = call_log_to_records(sim.call_log(), scenario)
+        log = sim.call_log()
+        records = call_log_to_records(log, scenario)
         k = service_kpis(records.frame, grid, report.type_base, n_days=len(report.arrivals.days))
         bi = kpi.by_interval
         n_int = grid.n_intervals
         hours = np.floor(grid.starts_s() / 3600).astype(int)
+        # Talk time only, like the observed occupancy (a log has no after-call work): the
+        # simulator's occupancy counts wrap-up as busy, so its wrap-up seconds come off.
+        wrap = log[log["wrap_up_s"] > 0]
+        wrap_s = span_seconds_per_interval(
+            wrap["service_end_s"].to_numpy(dtype=float),
+            (wrap["service_end_s"] + wrap["wrap_up_s"]).to_numpy(dtype=float),
+            scenario.interval_s,
+            len(bi),
+        )
         busy = (bi["occupancy"].fillna(0) * bi["agents_on_duty"]).to_numpy()
+        busy = np.clip(busy - wrap_s / scenario.interval_s, 0.0, None)
         present = bi["agents_on_duty"].to_numpy()
         occ = (
             pd.DataFrame(
@@ -193,7 +224,9 @@ def _simulate(
         k["by_hour"] = k["by_hour"].merge(
             (occ["busy"] / occ["on_duty"]).rename("occupancy").reset_index(), on="hour", how="left"
         )
-        k["overall"]["occupancy"] = kpi.overall["occupancy"]
+        # the talk share of the same busy time (exactly 1 without wrap-up)
+        talk_share = 1.0 - wrap_s.sum() / max(busy_all_s(bi, scenario), 1e-9)
+        k["overall"]["occupancy"] = kpi.overall["occupancy"] * talk_share
         out.append(k)
     return out
 

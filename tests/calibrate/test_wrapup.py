@@ -154,3 +154,13 @@ def test_round_trip_recovers_a_known_after_call_work() -> None:
     assert len(means) == 3
     for pair, mean in means.items():
         assert mean == pytest.approx(30.0, rel=0.15), pair
+
+
+def test_spans_are_split_across_intervals_exactly() -> None:
+    from rlroute.calibrate.backtest import span_seconds_per_interval
+
+    got = span_seconds_per_interval(
+        np.array([10.0, 90.0, 150.0, 390.0]), np.array([20.0, 230.0, 150.0, 500.0]), 100.0, 4
+    )
+    # [10, 20) -> 10 in 0; [90, 230) -> 10 + 100 + 30; an empty span; [390, 500) -> 10, rest past
+    assert got.tolist() == [20.0, 100.0, 30.0, 10.0]
