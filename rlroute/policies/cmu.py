@@ -7,8 +7,8 @@
 * ``gcmu``: generalised c-mu with convex delay costs, the delay version (Mandelbaum and Stolyar
   2004): index ``C_k'(w_k) * mu_kg`` with ``w_k`` the head-of-line wait.
 
-``mu_kg = 1 / mean handle time`` of group g on type k. Ties go to the oldest call, then to the
-longest-idle group (FIFO + LIA), so every rule is deterministic.
+``mu_kg = 1 / mean agent time`` (handle + after-call work) of group g on type k. Ties go to the
+oldest call, then to the longest-idle group (FIFO + LIA), so every rule is deterministic.
 """
 
 from __future__ import annotations
@@ -65,15 +65,16 @@ class CMuRouter(StaticIndexRouter):
 
     ``c_k`` is the type's waiting cost per second (``CallCost.wait_per_s``); for a type whose
     waiting cost is 0, its abandonment cost times ``theta_k = 1 / mean patience``.
-    ``mu_kg = 1 / mean handle time``. Source: Cox and Smith (1961), *Queues*; the c-mu rule
-    minimises linear holding costs in a multiclass single-server queue, and is the classic
-    priority index for parallel flexible servers (van Mieghem 1995; Mandelbaum and Stolyar 2004).
+    ``mu_kg = 1 / mean agent time`` (handle + after-call work). Source: Cox and Smith (1961),
+    *Queues*; the c-mu rule minimises linear holding costs in a multiclass single-server queue,
+    and is the classic priority index for parallel flexible servers (van Mieghem 1995;
+    Mandelbaum and Stolyar 2004).
     """
 
     name = "cmu"
 
     def index(self, sim: Simulator, k: int, g: int) -> float:
-        return waiting_cost_rate(sim, k) / sim.mean_handle[k][g]
+        return waiting_cost_rate(sim, k) / sim.mean_agent_time[k][g]
 
 
 class CMuThetaRouter(StaticIndexRouter):
@@ -94,7 +95,7 @@ class CMuThetaRouter(StaticIndexRouter):
         theta = abandon_rate(sim, k)
         if theta == 0.0:
             return INF
-        return holding_cost_rate(sim, k) / (sim.mean_handle[k][g] * theta)
+        return holding_cost_rate(sim, k) / (sim.mean_agent_time[k][g] * theta)
 
 
 class GeneralizedCMuRouter:
@@ -103,9 +104,9 @@ class GeneralizedCMuRouter:
     The delay cost of a call of type k that waits ``w`` seconds is
     ``C_k(w) = c_k * w**exponent / exponent`` (convex for ``exponent >= 1``), so the index is
     ``c_k * w_k**(exponent - 1) * mu_kg``, where ``w_k`` is the head-of-line wait of type k,
-    ``c_k`` as in ``cmu`` and ``mu_kg = 1 / mean handle time``. With the default
-    ``exponent=2`` (quadratic delay cost) the index is ``c_k * w_k * mu_kg``: the rule ages calls
-    and balances waits across types instead of starving the cheap ones. Ties (a call that has
+    ``c_k`` as in ``cmu`` and ``mu_kg = 1 / mean agent time`` (handle + after-call work). With
+    the default ``exponent=2`` (quadratic delay cost) the index is ``c_k * w_k * mu_kg``: the
+    rule ages calls and balances waits across types instead of starving the cheap ones. Ties (a call that has
     just arrived has ``w = 0``) go to the larger ``c_k * mu_kg``, then FIFO, then LIA.
     Source: Mandelbaum and Stolyar (2004), "Scheduling flexible servers with convex delay costs:
     heavy-traffic optimality of the generalized c mu-rule", Operations Research 52(6).
@@ -122,7 +123,7 @@ class GeneralizedCMuRouter:
 
     def reset(self, sim: Simulator) -> None:
         self._items = [
-            (a, k, g, waiting_cost_rate(sim, k) / sim.mean_handle[k][g])
+            (a, k, g, waiting_cost_rate(sim, k) / sim.mean_agent_time[k][g])
             for a, (k, g) in enumerate(sim.pairs)
         ]
         self._hold = sim.HOLD

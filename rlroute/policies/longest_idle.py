@@ -17,7 +17,8 @@ class LongestIdleRouter:
     group whose longest-idle agent has been idle longest (ties: lower group index); give that
     agent the oldest waiting call among the types the group serves (``call_choice="oldest"``,
     the default) or the call of the type it is most proficient at (``"proficient"``: lowest
-    mean handle time, then highest first-call resolution, then the oldest call).
+    mean agent time (handle + after-call work), then highest first-call resolution, then the
+    oldest call).
 
     With ``"oldest"``, LIA is agent-first where FIFO is call-first, yet under work-conserving
     operation both make the same decisions whenever one event opened the decision epoch: a
@@ -48,7 +49,9 @@ class LongestIdleRouter:
         for g, types in enumerate(sim.types_of_group):
             # (action, type, rank): act() takes the best rank, then the oldest call within it
             if self.call_choice == "proficient":
-                items = [(index[k, g], k, (sim.mean_handle[k][g], -sim.fcr[k][g])) for k in types]
+                items = [
+                    (index[k, g], k, (sim.mean_agent_time[k][g], -sim.fcr[k][g])) for k in types
+                ]
                 items.sort(key=lambda it: it[2])
             else:
                 items = [(index[k, g], k, (0.0, 0.0)) for k in types]

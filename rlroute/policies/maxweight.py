@@ -11,10 +11,10 @@ if TYPE_CHECKING:
 class MaxWeightRouter:
     """Serve the assignable pair maximising ``queue_len[k] * mu_kg``.
 
-    ``mu_kg = 1 / mean handle time`` of group g on type k. Long queues pull agents towards
-    them, weighted by how fast the group serves the type; throughput-optimal (it stabilises
-    every queue that any policy can) without knowing arrival rates. Ties: FIFO, then longest
-    idle.
+    ``mu_kg = 1 / mean agent time`` (handle + after-call work) of group g on type k. Long queues
+    pull agents towards them, weighted by how fast the group serves the type; throughput-optimal
+    (it stabilises every queue that any policy can) without knowing arrival rates. Ties: FIFO,
+    then longest idle.
 
     Source: Tassiulas and Ephremides (1992), "Stability properties of constrained queueing
     systems and scheduling policies for maximum throughput in multihop radio networks", IEEE
@@ -29,7 +29,9 @@ class MaxWeightRouter:
         self._hold = 0
 
     def reset(self, sim: Simulator) -> None:
-        self._items = [(a, k, g, 1.0 / sim.mean_handle[k][g]) for a, (k, g) in enumerate(sim.pairs)]
+        self._items = [
+            (a, k, g, 1.0 / sim.mean_agent_time[k][g]) for a, (k, g) in enumerate(sim.pairs)
+        ]
         self._hold = sim.HOLD
 
     def act(self, sim: Simulator) -> int:

@@ -19,9 +19,9 @@ class SkillBasedRouter:
 
     Decision rule: among call types with a waiting call and an idle agent able to serve it,
     take the type whose head-of-line call has waited longest; give it to the idle group with
-    the lowest mean handle time for that type, ties broken by the higher first-call resolution,
-    then by the longest-idle agent. The ranking is a static preference list per type, computed
-    once per run.
+    the lowest mean agent time (handle + after-call work) for that type, ties broken by the
+    higher first-call resolution, then by the longest-idle agent. The ranking is a static
+    preference list per type, computed once per run.
 
     Source: skill-based routing with static preference lists, as surveyed by Gans, Koole and
     Mandelbaum (2003), "Telephone call centers: tutorial, review, and research prospects",
@@ -43,7 +43,7 @@ class SkillBasedRouter:
         self._prefs = [
             sorted(
                 (
-                    (index[k, g], g, (sim.mean_handle[k][g], -sim.fcr[k][g]))
+                    (index[k, g], g, (sim.mean_agent_time[k][g], -sim.fcr[k][g]))
                     for g in sim.groups_of_type[k]
                 ),
                 key=lambda item: (item[2], item[1]),

@@ -20,9 +20,9 @@ class WeightBasedRouter:
 
     * ``a`` (per type, 1/s): default ``1 / service-level target``, so a call's wait counts in
       multiples of its own target (a 10 s target ages twice as fast as a 20 s one);
-    * ``b`` (per group, 1/s): default ``1 / mean handle time of the group`` (the mean over its
-      skills), so idleness counts in multiples of one typical call and the load is balanced
-      across groups, as longest-idle-agent routing does within one;
+    * ``b`` (per group, 1/s): default ``1 / mean agent time of the group`` (handle plus
+      after-call work, the mean over its skills), so idleness counts in multiples of one typical call and
+      the load is balanced across groups, as longest-idle-agent routing does within one;
     * ``q`` (per pair, keyed ``"<type>-><group>"`` as the environment's action names):
       constant preferences, default 0.
 
@@ -55,11 +55,11 @@ class WeightBasedRouter:
     def reset(self, sim: Simulator) -> None:
         sc = sim.scenario
         a = per_name(self.name, "a", self.a, sc.type_names, [1.0 / t for t in sim.target])
-        mean_handle = [
-            sum(sim.mean_handle[k][g] for k in types) / len(types)
+        mean_time = [
+            sum(sim.mean_agent_time[k][g] for k in types) / len(types)
             for g, types in enumerate(sim.types_of_group)
         ]
-        b = per_name(self.name, "b", self.b, sc.group_names, [1.0 / m for m in mean_handle])
+        b = per_name(self.name, "b", self.b, sc.group_names, [1.0 / m for m in mean_time])
         names = [pair_name(sim, k, g) for k, g in sim.pairs]
         unknown = sorted(set(self.q) - set(names))
         if unknown:

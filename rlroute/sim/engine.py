@@ -231,6 +231,12 @@ class Simulator:
             if skill.wrap_up is not None:
                 self._wrap_ppf[k][g] = skill.wrap_up.ppf
                 self.mean_wrap_up[k][g] = skill.wrap_up.mean
+        # Agent time per call (talk + after-call work): what a service rate mu_kg is the
+        # inverse of, since the agent can take no call until both are over. Equal to
+        # mean_handle (bit for bit) where there is no wrap-up.
+        self.mean_agent_time = [
+            [h + w for h, w in zip(hr, wr)] for hr, wr in zip(self.mean_handle, self.mean_wrap_up)
+        ]
         # Types whose calls need a wrap-up quantile (some group serving them has a wrap-up).
         self._wrap_types = [any(p is not None for p in self._wrap_ppf[k]) for k in range(K)]
         self.has_wrap_up = any(self._wrap_types)

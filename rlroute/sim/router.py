@@ -2,8 +2,8 @@
 
 A router is asked for an action at each decision epoch of a :class:`~rlroute.sim.Simulator`.
 It reads the simulator's public state (``queue_len``, ``idle_count``, ``head_arrival(k)``,
-``longest_idle_since(g)``, ``now``, ``pairs``, ``mean_handle``, ``fcr``, costs...) and returns
-an index into ``sim.pairs`` or ``sim.HOLD``. Heuristics, trained SB3 models and ONNX files all
+``longest_idle_since(g)``, ``now``, ``pairs``, ``mean_handle``, ``mean_agent_time``, ``fcr``,
+costs...) and returns an index into ``sim.pairs`` or ``sim.HOLD``. Heuristics, trained SB3 models and ONNX files all
 implement this one interface, so the benchmark treats every policy the same way.
 """
 

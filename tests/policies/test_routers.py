@@ -180,6 +180,20 @@ def test_sbr_picks_the_fastest_group_fifo_the_longest_idle() -> None:
     assert decide(make_router("maxweight"), sim) == ("a", "fast")
 
 
+def test_service_rates_count_after_call_work() -> None:
+    """An agent is tied up for talk + wrap-up: a group that talks fast but then needs a long
+    wrap-up is the slower one for every rule that ranks by service rate."""
+    wrap = Skill(
+        handle_time={"kind": "exponential", "mean_s": 100.0},
+        wrap_up={"kind": "deterministic", "value_s": 300.0},
+    )
+    sc = _center([_type("a")], [_group("talks_fast", a=wrap), _group("steady", a=_skill(250.0))])
+    sim = state(sc, 100.0, {"a": [90.0]}, {"talks_fast": [50.0], "steady": [50.0]})
+    assert sim.mean_agent_time[0] == [400.0, 250.0]
+    for name in ("sbr", "cmu", "cmu_theta", "gcmu", "maxweight"):
+        assert decide(make_router(name), sim) == ("a", "steady"), name
+
+
 def test_sbr_breaks_handle_time_ties_by_fcr_then_idle_time() -> None:
     sc = _center(
         [_type("a")],
