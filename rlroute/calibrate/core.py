@@ -46,7 +46,12 @@ from rlroute.calibrate.common import (
     queue_calls,
     select_days,
 )
-from rlroute.calibrate.groups import AgentGroups, agent_type_shares, cluster_agents
+from rlroute.calibrate.groups import (
+    AgentGroups,
+    agent_type_shares,
+    assign_to_groups,
+    cluster_agents,
+)
 from rlroute.calibrate.handle import HandleFit, fit_handle_time
 from rlroute.calibrate.patience import PatienceFit, fit_patience
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
@@ -187,6 +192,7 @@ def calibrate(
     patience_model: str = "auto",
     patience_tolerance: float = 0.03,
     n_groups: int | None = None,
+    groups: AgentGroups | None = None,
     max_groups: int = 6,
     min_agent_calls: int = 50,
     staffing_method: str = "queue",
@@ -220,6 +226,8 @@ def calibrate(
             ``none``; see :func:`rlroute.calibrate.handle.fit_handle_time`).
         patience_model: ``auto``, ``exponential`` or ``empirical``.
         n_groups, max_groups, min_agent_calls: agent clustering (``n_groups`` None: silhouette).
+        groups: keep these agent groups (e.g. ``report.groups`` of an earlier calibration)
+            instead of clustering: see :func:`~rlroute.calibrate.groups.assign_to_groups`.
         staffing_method, gap_minutes, occupancy: staffing inference (``queue``, the default:
             agents available to the queue; ``shifts``; ``busy``; see
             :mod:`rlroute.calibrate.staffing`).
@@ -314,9 +322,12 @@ def calibrate(
     # -- agent groups and skills (on base types)
     served = sel[sel["outcome"] == "answered"]
     counts = agent_type_shares(served, base_types)
-    groups = cluster_agents(
-        counts, n_groups=n_groups, max_groups=max_groups, min_calls=min_agent_calls
-    )
+    if groups is None:
+        groups = cluster_agents(
+            counts, n_groups=n_groups, max_groups=max_groups, min_calls=min_agent_calls
+        )
+    else:
+        groups = assign_to_groups(counts, groups)
     agent_group = groups.assignment
     group_of_call = served["agent"].astype("string").map(agent_group)
 

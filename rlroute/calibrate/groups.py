@@ -35,7 +35,7 @@ from scipy.spatial.distance import pdist, squareform
 
 from rlroute.calibrate.common import CalibrationError
 
-__all__ = ["AgentGroups", "agent_type_shares", "cluster_agents", "silhouette"]
+__all__ = ["AgentGroups", "agent_type_shares", "assign_to_groups", "cluster_agents", "silhouette"]
 
 
 def agent_type_shares(served: pd.DataFrame, types: list[str]) -> pd.DataFrame:
@@ -200,4 +200,42 @@ def cluster_agents(
         counts=counts,
         silhouettes=sil,
         k_rule=rule,
+    )
+
+
+def assign_to_groups(counts: pd.DataFrame, groups: AgentGroups) -> AgentGroups:
+    """Keep given groups (from an earlier calibration, or a roster) on new records.
+
+    Agents of ``groups.assignment`` keep their group; an agent it does not know joins the
+    group whose mean type mix over its known members is nearest (as small agents do in
+    :func:`cluster_agents`). Names and skills are those given. This is what an out-of-sample
+    test needs: the test period must be described in the fitted period's groups.
+    """
+    if counts.empty or counts.to_numpy().sum() == 0:
+        raise CalibrationError("no served calls per agent: cannot assign agents to groups")
+    known = groups.counts.reindex(columns=counts.columns, fill_value=0.0)
+    centroids = {}
+    for name in groups.names:
+        members = [a for a in groups.members(name) if a in known.index]
+        tot = known.loc[members].sum()
+        if tot.sum() > 0:
+            centroids[name] = (tot / tot.sum()).to_numpy()
+    if not centroids:
+        raise CalibrationError("the given agent groups have no served calls to compare with")
+    assignment: dict[str, str] = {}
+    for agent, row in counts.iterrows():
+        a = str(agent)
+        if a in groups.assignment:
+            assignment[a] = groups.assignment[a]
+        elif row.sum() > 0:
+            v = (row / row.sum()).to_numpy()
+            assignment[a] = min(centroids, key=lambda g: np.linalg.norm(v - centroids[g]))
+    new = sum(1 for a in assignment if a not in groups.assignment)
+    return AgentGroups(
+        assignment=assignment,
+        names=list(groups.names),
+        skills={g: list(s) for g, s in groups.skills.items()},
+        counts=counts,
+        silhouettes={},
+        k_rule=f"given: {len(groups.names)} groups kept; {new} new agent(s) joined the nearest",
     )

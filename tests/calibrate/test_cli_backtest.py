@@ -103,3 +103,45 @@ def test_backtest_of_a_simulated_center_agrees_with_itself(tmp_path: Path, small
     assert {"obs_abandon_rate", "per_day_abandon_rate", "mean_day_asa"} <= set(table.columns)
     paths = write_backtest(result, tmp_path)
     assert paths["plot"].is_file() and "## Headline" in paths["results"].read_text()
+
+
+def test_holdout_backtest_keeps_the_fitted_groups_and_transfers_on_a_stationary_center(
+    roundtrip,
+) -> None:
+    """Fit on the first half of a simulated center, test on the second: the test days are
+    described in the fitted groups, and (the truth being the same) the simulation matches the
+    unseen days as well as it matches its own."""
+    from rlroute.calibrate.backtest import holdout_backtest
+
+    _, records, _, _ = roundtrip
+    days = sorted(set(records.frame["date"]))
+    half = len(days) // 2
+    result = holdout_backtest(
+        records, days[:half], days[half:], seeds=2, modes=["per_day"], day_type=None
+    )
+    assert set(result.report.arrivals.days) == set(days[half:])  # observed: the test days
+    assert result.report.groups.k_rule.startswith("given")
+    assert result.report.groups.names == result.scenario.group_names
+    h = result.headline()["per_day"]
+    assert abs(h["rel_err_abandon_rate"]) < 0.15, h
+    assert abs(h["rel_err_asa"]) < 0.15, h
+    assert result.settings["fit_dates"].startswith(str(days[0].date()))
+
+
+def test_given_groups_take_in_new_agents_by_type_mix() -> None:
+    import pandas as pd
+
+    from rlroute.calibrate.groups import AgentGroups, assign_to_groups
+
+    known = pd.DataFrame({"A": [90.0, 5.0], "B": [10.0, 95.0]}, index=["ann", "bob"])
+    given = AgentGroups(
+        assignment={"ann": "g1_A", "bob": "g2_B"},
+        names=["g1_A", "g2_B"],
+        skills={"g1_A": ["A", "B"], "g2_B": ["B"]},
+        counts=known,
+    )
+    new = pd.DataFrame({"A": [80.0, 1.0, 0.0], "B": [5.0, 30.0, 0.0]}, index=["ann", "cyd", "dee"])
+    out = assign_to_groups(new, given)
+    assert out.assignment == {"ann": "g1_A", "cyd": "g2_B"}  # dee served nothing: no group
+    assert out.skills == given.skills and out.names == given.names
+    assert "1 new agent" in out.k_rule
