@@ -655,9 +655,9 @@ class Simulator:
             return False
         while True:
             a = act(self)
+            self.n_decisions += 1  # every epoch the router is asked at, holds included
             if a == hold:
                 return self.decision_possible()
-            self.n_decisions += 1
             k, g = pairs[a]
             assign(k, g, None)
             for k, g in pairs:

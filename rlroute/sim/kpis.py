@@ -32,6 +32,12 @@ wait 0; ``T`` is the type's service-level target):
 ``agent_load_cv``           coefficient of variation of busy time (talk + wrap-up) across
                             agents (fairness)
 ``cost``                    the scenario's cost (waiting, abandonment, missed SL, unresolved)
+``cost_per_call``           cost / offered
+``unserved``                calls still waiting when the run ends (only callers who never
+                            hang up, facing a group with nobody on duty, can be left)
+``decisions``               decision epochs at which the router was asked, holds included
+                            (the environment's steps); equals ``answered`` for a router that
+                            never holds
 ==========================  ==================================================================
 """
 
@@ -231,7 +237,30 @@ class StatsCollector:
             }
             for c, outcome, wait, t, handle, g, a, res in self.log
         ]
-        return pd.DataFrame(rows).sort_values(["arrival_s", "call_id"], ignore_index=True)
+        # The columns are named even when no call arrived: an empty day is a valid day.
+        columns = list(CALL_LOG_COLUMNS)
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.sort_values(["arrival_s", "call_id"], ignore_index=True)
+
+
+#: Columns of :meth:`StatsCollector.call_log`, in order.
+CALL_LOG_COLUMNS = (
+    "call_id",
+    "customer_id",
+    "call_type",
+    "is_repeat",
+    "arrival_s",
+    "outcome",
+    "wait_s",
+    "patience_s",
+    "service_start_s",
+    "service_end_s",
+    "handle_s",
+    "wrap_up_s",
+    "group",
+    "agent_id",
+    "resolved",
+)
 
 
 def _ratio(a: float, b: float) -> float:
