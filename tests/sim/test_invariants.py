@@ -186,3 +186,29 @@ def _same(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(
         (math.isnan(a[k]) and math.isnan(b[k])) or a[k] == b[k] for k in a
     )
+
+
+@FAST
+@given(scenario=centers(), seed=st.integers(0, 2**16), hold_ok=st.booleans())
+def test_environment_on_random_centers(scenario: Scenario, seed: int, hold_ok: bool) -> None:
+    """A masked random policy through a whole day: observations stay in the box, some action
+    is always valid, the return is minus the day's cost, and the day ends."""
+    import numpy as np
+
+    from rlroute.envs import CallCenterEnv
+
+    env = CallCenterEnv(scenario, work_conserving=not hold_ok)
+    rng = np.random.default_rng(seed)
+    obs, info = env.reset(seed=seed)
+    total, steps, done = 0.0, 0, False
+    while not done:
+        assert env.observation_space.contains(obs), obs
+        valid = np.flatnonzero(info["action_mask"])
+        assert valid.size >= 1
+        obs, reward, done, truncated, info = env.step(int(rng.choice(valid)))
+        assert not truncated
+        total += reward
+        steps += 1
+        assert steps < 100_000
+    assert total == pytest.approx(-env.unwrapped.sim.cost, rel=1e-9, abs=1e-6)
+    assert info["kpis"]["decisions"] >= info["kpis"]["answered"]
