@@ -9,7 +9,8 @@ One module per estimator, each stating its method: :mod:`~rlroute.calibrate.arri
 (exponential MLE and Kaplan-Meier on censored waits), :mod:`~rlroute.calibrate.groups`
 (agents clustered by type mix), :mod:`~rlroute.calibrate.resolution` (FCR from repeat
 calls), :mod:`~rlroute.calibrate.staffing` (head counts from service activity),
-:mod:`~rlroute.calibrate.wrapup` (after-call work from idle gaps while calls waited).
+:mod:`~rlroute.calibrate.wrapup` (after-call work from idle gaps while calls waited),
+:mod:`~rlroute.calibrate.handle_profile` (handle times over the day).
 :func:`calibrate` runs them all; :mod:`~rlroute.calibrate.report` writes the report;
 :mod:`~rlroute.calibrate.backtest` simulates the fitted days and compares (run it with
 ``python -m rlroute.calibrate.backtest``);
@@ -21,6 +22,7 @@ from rlroute.calibrate.common import CalibrationError, DayGrid
 from rlroute.calibrate.core import CalibrationReport, calibrate, priority_labels
 from rlroute.calibrate.groups import AgentGroups, agent_type_shares, cluster_agents
 from rlroute.calibrate.handle import HandleFit, fit_handle_time, fit_lognormal
+from rlroute.calibrate.handle_profile import fit_handle_profiles
 from rlroute.calibrate.patience import (
     KaplanMeier,
     PatienceFit,
@@ -51,6 +53,7 @@ __all__ = [
     "cluster_agents",
     "exponential_mle",
     "fit_arrivals",
+    "fit_handle_profiles",
     "fit_handle_time",
     "fit_lognormal",
     "fit_patience",

@@ -516,6 +516,11 @@ def main(argv: list[str] | None = None) -> int:
         help="fit and simulate after-call work (use with --staffing shifts)",
     )
     parser.add_argument(
+        "--handle-profile",
+        action="store_true",
+        help="fit and simulate handle times over the day (a factor per interval and type)",
+    )
+    parser.add_argument(
         "--holdout-from",
         default=None,
         help="fit on the days before this date (YYYY-MM-DD), compare with it and the days after",
@@ -542,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         "gap_minutes": args.gap_minutes,
         "patience_model": args.patience,
         "wrap_up": args.wrap_up,
+        "handle_profile": args.handle_profile,
     }
     frame = records.frame
     drop = {pd.Timestamp(d) for d in args.exclude_dates}

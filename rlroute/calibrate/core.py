@@ -13,7 +13,8 @@ The pipeline, each step in its own module (its docstring states the method):
    (:mod:`~rlroute.calibrate.groups`), handle times per type and group
    (:mod:`~rlroute.calibrate.handle`), first-call resolution
    (:mod:`~rlroute.calibrate.resolution`), staffing (:mod:`~rlroute.calibrate.staffing`)
-   and, with ``wrap_up=True``, after-call work (:mod:`~rlroute.calibrate.wrapup`);
+   and, with ``wrap_up=True``, after-call work (:mod:`~rlroute.calibrate.wrapup`); with
+   ``handle_profile=True``, handle times over the day (:mod:`~rlroute.calibrate.handle_profile`);
 5. assemble the :class:`~rlroute.scenario.Scenario`.
 
 Repeat calls are *not* added to the Scenario by default: the arrival rates are fitted on
@@ -53,6 +54,7 @@ from rlroute.calibrate.groups import (
     cluster_agents,
 )
 from rlroute.calibrate.handle import HandleFit, fit_handle_time
+from rlroute.calibrate.handle_profile import fit_handle_profiles
 from rlroute.calibrate.patience import PatienceFit, fit_patience
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
 from rlroute.calibrate.staffing import StaffingFit, infer_staffing
@@ -92,6 +94,7 @@ class CalibrationReport:
     type_priority: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     wrap_up: WrapUpFit | None = None
+    handle_profile: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every fit as a table: arrivals, days, patience, groups, handle, fcr, staffing."""
@@ -129,6 +132,7 @@ class CalibrationReport:
             "fcr_by_type": self.resolution.by_type,
             "staffing": self.staffing.table(),
             **({"wrap_up": self.wrap_up.table()} if self.wrap_up is not None else {}),
+            **({"handle_profile": self.handle_profile} if self.handle_profile is not None else {}),
         }
 
 
@@ -201,6 +205,7 @@ def calibrate(
     fcr_window_hours: float = 24.0,
     model_repeats: bool = False,
     wrap_up: bool = False,
+    handle_profile: bool = False,
     min_fit_calls: int = 50,
     service_level_target_s: float = 20.0,
     name: str = "calibrated",
@@ -236,6 +241,8 @@ def calibrate(
         wrap_up: give every skill a not-ready (after-call work) time fitted from the idle
             gaps of agents while calls waited (:mod:`rlroute.calibrate.wrapup`); meant for
             ``staffing_method="shifts"``.
+        handle_profile: give every call type a handle-time factor per interval (handle
+            times over the day, :mod:`rlroute.calibrate.handle_profile`).
         min_fit_calls: fewer answered calls than this for a (type, group) pair: its handle
             time is the type's fit over all groups (and FCR the type's).
 
@@ -348,6 +355,20 @@ def calibrate(
                     xg, short_calls, short_threshold_s, f"handle times of {t} by {g}"
                 )
 
+    # -- handle times over the day: one factor per interval and base type
+    profiles: dict[str, list[float]] = {}
+    profile_table = None
+    if handle_profile:
+        expected: dict[tuple[str, str], float] = {}
+        for g in groups.names:
+            for t in groups.skills[g]:
+                fit = handle.get((t, g)) or pooled.get(t)
+                if fit is not None:
+                    expected[(t, g)] = fit.dist.mean
+        profiles, profile_table = fit_handle_profiles(
+            served, grid, expected, agent_group, min_calls=min_fit_calls
+        )
+
     # -- first-call resolution (repeats looked for over every day of the data)
     all_real = real.assign(
         type_label=priority_labels(real, high_priority, min_high_calls)[0].to_numpy()
@@ -423,8 +444,12 @@ def calibrate(
         pat = p.dist
         if isinstance(pat, Exponential):
             pat = Exponential(mean_s=round(pat.mean_s, 2))
+        extra_type: dict[str, Any] = {}
+        if base in profiles:
+            extra_type["handle_time_profile"] = profiles[base]
         call_types.append(
             CallType(
+                **extra_type,
                 name=t,
                 arrival_rates_per_hour=[round(float(r), 4) for r in rates],
                 day_multiplier_shape=None
@@ -482,6 +507,7 @@ def calibrate(
         "fcr_window_hours": fcr_window_hours,
         "model_repeats": model_repeats,
         "wrap_up": wrap_up,
+        "handle_profile": handle_profile,
         "min_fit_calls": min_fit_calls,
     }
     data = {
@@ -541,6 +567,7 @@ def calibrate(
         type_priority=type_priority,
         warnings=warnings,
         wrap_up=wrap_fit,
+        handle_profile=profile_table,
     )
     return scenario, report
 

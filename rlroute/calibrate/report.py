@@ -239,6 +239,20 @@ def to_markdown(report: CalibrationReport, scenario: Scenario, figures: dict[str
             _md_table(tables["wrap_up"]),
             "",
         ]
+    if "handle_profile" in tables:
+        prof = tables["handle_profile"].pivot(
+            index="interval", columns="call_type", values="factor"
+        )
+        lines += [
+            "## Handle times over the day",
+            "",
+            "Factor per arrival interval: sum of handle times / sum of their (type, group) fitted "
+            "means, normalised to a call-weighted mean of 1; thin intervals use the center's "
+            "pooled factor (rlroute.calibrate.handle_profile).",
+            "",
+            _md_table(prof.reset_index()),
+            "",
+        ]
     if report.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in report.warnings], ""]
     if figures:

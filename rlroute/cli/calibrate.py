@@ -56,6 +56,7 @@ _CALIBRATE_KEYS = (
     "fcr_window_hours",
     "model_repeats",
     "wrap_up",
+    "handle_profile",
     "min_fit_calls",
     "service_level_target_s",
     "name",
