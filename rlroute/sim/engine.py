@@ -30,6 +30,11 @@ Conventions (stated once, used by every KPI):
   with its arrival from its type's own ``wrap_up`` stream (common random numbers, like the
   handle time); a scenario without wrap-up never touches that stream and runs exactly as it
   did before wrap-ups existed;
+* time-of-day handle times: a call type with a ``handle_time_profile`` talks for
+  ``ppf(u) * profile[i]``, ``u`` the call's own quantile and ``i`` its arrival interval (kept
+  through the drain), whichever group serves it; types without one skip the product, so their
+  talk times are the same bits as before profiles existed. ``mean_handle`` stays the skill
+  distribution's mean (the mean at multiplier 1);
 * inside a group the longest-idle agent takes the call unless the router names an agent;
 * a caller who finds no idle eligible agent balks with ``balk_probability`` (always, if
   ``balk_queue_length`` of the type already wait); a balk counts as an abandonment with wait 0;
@@ -218,6 +223,8 @@ class Simulator:
         self.cost_unresolved = [c.cost.unresolved for c in scenario.call_types]
         self._ppf: list[list[Any]] = [[None] * G for _ in range(K)]
         self.fcr = [[0.0] * G for _ in range(K)]
+        # The skill distribution's mean talk time: the mean at multiplier 1 when the type has
+        # a handle_time_profile (routers and the observation read it as it is).
         self.mean_handle = [[INF] * G for _ in range(K)]
         # Wrap-up: the quantile function per pair (None: none), its mean (0 when none).
         self._wrap_ppf: list[list[Any]] = [[None] * G for _ in range(K)]
@@ -240,6 +247,10 @@ class Simulator:
         # Types whose calls need a wrap-up quantile (some group serving them has a wrap-up).
         self._wrap_types = [any(p is not None for p in self._wrap_ppf[k]) for k in range(K)]
         self.has_wrap_up = any(self._wrap_types)
+        # Talk-time multiplier per type and arrival interval; None for a type without a
+        # handle_time_profile, which then takes no multiplication at all (same bits as before).
+        self._handle_mult = [scenario.handle_time_multipliers(k) for k in range(K)]
+        self.has_handle_profile = any(m is not None for m in self._handle_mult)
         self.groups_of_type = [[g for kk, g in self.pairs if kk == k] for k in range(K)]
         self.types_of_group = [[k for k, gg in self.pairs if gg == g] for g in range(G)]
 
@@ -292,7 +303,10 @@ class Simulator:
         self._s_handle, self._wait_hist = st.sum["handle"], st.wait_hist
         self._s_wrap = st.sum["wrap_up"]
         self._skill = [
-            [(self._ppf[k][g], self.fcr[k][g], self._wrap_ppf[k][g]) for g in range(G)]
+            [
+                (self._ppf[k][g], self.fcr[k][g], self._wrap_ppf[k][g], self._handle_mult[k])
+                for g in range(G)
+            ]
             for k in range(K)
         ]
 
@@ -401,7 +415,8 @@ class Simulator:
             # The one pair's constants and KPI rows, for the inlined _assign below.
             k0, g0 = self.pairs[0]
             q0, idle0 = queues[k0], idle_q[g0]
-            ppf0, fcr0, _ = self._skill[k0][g0]  # run() takes this path only without wrap-up
+            # run() takes this path only without wrap-up and without a handle-time profile.
+            ppf0, fcr0, _, _ = self._skill[k0][g0]
             # Exponential handle times (the classic M/M/n models) skip the ppf call: the same
             # expression as Exponential.ppf, -mean * log1p(-u), so the same bits.
             skill0 = self.scenario.skill(k0, g0)
@@ -676,7 +691,8 @@ class Simulator:
         With one eligible pair and a router whose class sets ``assigns_whenever_possible``
         (FIFO), there is nothing to decide: the loop assigns without calling ``act``, which
         makes the same decisions (``n_decisions`` counts them all the same). Scenarios with
-        wrap-up always take the general path, which alone knows about after-call work.
+        wrap-up or a handle-time profile always take the general path, which alone knows
+        about after-call work and talk-time multipliers.
         """
         router.reset(self)
         if validate:
@@ -689,6 +705,7 @@ class Simulator:
         if (
             len(self.pairs) == 1
             and not self.has_wrap_up
+            and not self.has_handle_profile
             and getattr(type(router), "assigns_whenever_possible", False)
         ):
             self._act = _ALWAYS_ASSIGN
@@ -909,10 +926,13 @@ class Simulator:
         self._wait_cost_rate -= self.cost_wait[k]
         call.state = SERVED
         wait = now - call.arrival
-        ppf, fcr, wrap_ppf = self._skill[k][g]
+        ppf, fcr, wrap_ppf, mult = self._skill[k][g]
         handle = ppf(call.service_u)
-        resolved = call.resolve_u < fcr
         i = call.interval
+        if mult is not None:
+            # Time-of-day talk time: the same quantile, scaled for the interval of arrival.
+            handle *= mult[i]
+        resolved = call.resolve_u < fcr
         self._n_answered[k][i] += 1
         if wait > self.target[k]:
             self.cost += self.cost_sl_miss[k]

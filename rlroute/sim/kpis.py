@@ -18,7 +18,8 @@ wait 0; ``T`` is the type's service-level target):
 ``asa``                     mean wait of answered calls (average speed of answer), seconds
 ``mean_wait``               mean wait of all offered calls (an abandon waits its patience)
 ``abandon_rate``            (abandoned + balked) / offered
-``aht``                     mean handle (talk) time of answered calls, seconds; without
+``aht``                     mean handle (talk) time of answered calls, seconds, as talked
+                            (after any ``handle_time_profile`` multiplier); without
                             the wrap-up, which ``mean_wrap_up`` gives (industry AHT is
                             ``aht + mean_wrap_up``)
 ``mean_wrap_up``            mean after-call work (wrap-up) per answered call, seconds; 0
