@@ -2,10 +2,11 @@
 
 The Erlang tests prove the engine right on the models theory solves; these check the books
 balance on the ones it does not: random types, groups, skills, staffing that drops to zero,
-repeats, balking, infinite patience, after-call work, and routers that hold. Every call
-offered ends answered, abandoned, balked or (only with infinite patience) unserved; the cost
-is the sum of its parts, recomputed call by call from the call log; the in-loop run equals
-stepping with every action checked; the same seed gives the same numbers.
+repeats, balking, infinite patience, after-call work, talk times that vary over the day
+(handle-time profiles), and routers that hold. Every call offered ends answered, abandoned,
+balked or (only with infinite patience) unserved; the cost is the sum of its parts,
+recomputed call by call from the call log; the in-loop run equals stepping with every action
+checked; the same seed gives the same numbers.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def centers(draw: st.DrawFn) -> Scenario:
                             dict, kind=st.just("exponential"), mean_s=st.floats(30, 900)
                         ),
                     )
+                ),
+                "handle_time_profile": draw(
+                    st.none() | st.lists(st.floats(0.3, 3.0), min_size=n_int, max_size=n_int)
                 ),
             }
         )
