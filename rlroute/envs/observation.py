@@ -15,7 +15,8 @@ name                   count  range       meaning
                                           clipped at 10 (0 when nobody waits)
 ``load/<type>``        K      [0, 10]     offered load of the current interval per agent able to
                                           serve the type: rate x mean handle time (mean over
-                                          its groups) / scheduled head count of those groups;
+                                          its groups, times the type's handle-time profile
+                                          factor) / scheduled head count of those groups;
                                           clipped at 10; 0 during the drain (no new arrivals)
 ``idle/<group>``       G      [0, 1]      idle agents / scheduled head count of the interval
 ``on_duty/<group>``    G      [0, 1]      scheduled head count / the group's peak head count
@@ -92,6 +93,7 @@ class Observer:
             / len(groups_of[k])
             for k in range(K)
         ]
+        profiles = [scenario.handle_time_multipliers(k) for k in range(K)]
         # Per interval (and one more row for the drain): load/<type> and on_duty/<group>, and
         # the 1 / head count that scales idle/<group>.
         self._load: list[list[float]] = []
@@ -107,6 +109,8 @@ class Observer:
                 rate = scenario.rates_per_hour(k)[j] / 3600.0
                 agents = sum(heads[g][j] for g in groups_of[k])
                 offered = rate * mean_handle[k]
+                if profiles[k] is not None:  # handle times over the day (talk time)
+                    offered *= profiles[k][j]
                 load.append(min(offered / agents, CLIP) if agents else (CLIP if offered else 0.0))
             on_duty = [heads[g][j] / peak[g] if peak[g] else 0.0 for g in range(G)]
             self._load.append(load)

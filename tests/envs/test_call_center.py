@@ -249,3 +249,22 @@ def test_maskable_ppo_smoke(n_design) -> None:
 def test_docstring_example_runs() -> None:
     result = doctest.testmod(call_center, extraglobs={"np": np}, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_load_observation_follows_the_handle_time_profile() -> None:
+    """``load/<type>`` is the interval's offered load: a type whose calls take half as long in
+    some interval offers half the load there."""
+    from rlroute.envs.observation import Observer
+    from rlroute.scenarios import load_scenario
+
+    base = load_scenario("n_design")
+    data = base.to_dict()
+    n = base.n_intervals
+    data["call_types"][0]["handle_time_profile"] = [0.5] * n
+    profiled = type(base).from_dict(data)
+    plain, halved = Observer(base), Observer(profiled)
+    k = 0
+    for i in range(n):
+        if plain._load[i][k] < 10:  # not clipped
+            assert halved._load[i][k] == pytest.approx(plain._load[i][k] * 0.5, rel=1e-12)
+        assert halved._load[i][1:] == plain._load[i][1:]
