@@ -160,7 +160,8 @@ def resolve_scenarios(
 def truncate_horizon(scenario: Scenario, n_intervals: int) -> Scenario:
     """The first ``n_intervals`` intervals of ``scenario`` (for quick runs and CI).
 
-    Per-interval lists (arrival rates, head counts) are cut to the new horizon. The day-level
+    Per-interval lists (arrival rates, handle-time profiles, head counts) are cut to the new
+    horizon. The day-level
     multiplier keeps its period when that still divides the horizon; a horizon shorter than
     one day gets a single draw, exactly like the first part of a day.
     """
@@ -179,8 +180,9 @@ def truncate_horizon(scenario: Scenario, n_intervals: int) -> Scenario:
             )
         data["intervals_per_day"] = None
     for ct in data["call_types"]:
-        if len(ct["arrival_rates_per_hour"]) > 1:
-            ct["arrival_rates_per_hour"] = ct["arrival_rates_per_hour"][:n_intervals]
+        for key in ("arrival_rates_per_hour", "handle_time_profile"):
+            if len(ct.get(key) or ()) > 1:
+                ct[key] = ct[key][:n_intervals]
     for grp in data["agent_groups"]:
         if len(grp["head_count"]) > 1:
             grp["head_count"] = grp["head_count"][:n_intervals]

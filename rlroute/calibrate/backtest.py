@@ -125,6 +125,13 @@ def observed_occupancy(report: CalibrationReport) -> pd.DataFrame:
     return df.reset_index()
 
 
+def _repeat_profile(scenario: Scenario, call_type: dict[str, Any], n_days: int) -> None:
+    """Repeat a one-day handle-time profile over ``n_days`` days, in place."""
+    profile = scenario.handle_time_multipliers(scenario.type_names.index(call_type["name"]))
+    if profile is not None:
+        call_type["handle_time_profile"] = profile * n_days
+
+
 def day_by_day_scenario(scenario: Scenario, report: CalibrationReport) -> Scenario:
     """The calibrated Scenario run over every observed day with that day's own arrival
     counts (as rates) and inferred staffing; no day multiplier (the day is the day)."""
@@ -142,6 +149,7 @@ def day_by_day_scenario(scenario: Scenario, report: CalibrationReport) -> Scenar
             arr.counts[:, pos[c["name"]], :].reshape(-1) / arr.grid.interval_h
         ).tolist()
         c["day_multiplier_shape"] = None
+        _repeat_profile(scenario, c, n_days)
     for g in data["agent_groups"]:
         g["head_count"] = heads[:, gpos[g["name"]], :].reshape(-1).tolist()
     return Scenario.from_dict(data, source="day-by-day backtest scenario")
@@ -158,6 +166,7 @@ def repeat_days(scenario: Scenario, n_days: int) -> Scenario:
         c["arrival_rates_per_hour"] = (
             scenario.rates_per_hour(scenario.type_names.index(c["name"])) * n_days
         )
+        _repeat_profile(scenario, c, n_days)
     for j, g in enumerate(data["agent_groups"]):
         g["head_count"] = scenario.head_counts(j) * n_days
     return Scenario.from_dict(data, source="repeated-day backtest scenario")
