@@ -153,3 +153,15 @@ def test_committed_scenario_is_what_the_command_makes() -> None:
     fresh, _ = calibrate(load_anonymous_bank(), split_priority=True, name="anonymous_bank")
     assert fresh.to_dict()["call_types"] == committed.to_dict()["call_types"]
     assert fresh.to_dict()["agent_groups"] == committed.to_dict()["agent_groups"]
+
+
+def test_committed_profiled_scenario_is_what_the_command_makes() -> None:
+    """configs/scenario/anonymous_bank_profiled.yaml == calibrate(handle_profile=True)."""
+    committed = load_scenario("anonymous_bank_profiled")
+    fresh, _ = calibrate(
+        load_anonymous_bank(), split_priority=True, handle_profile=True, name="anonymous_bank"
+    )
+    assert fresh.to_dict()["call_types"] == committed.to_dict()["call_types"]
+    assert fresh.to_dict()["agent_groups"] == committed.to_dict()["agent_groups"]
+    profile = committed.handle_time_multipliers(committed.type_names.index("PS"))
+    assert profile is not None and profile[0] < 0.75  # 7:00 calls are the shortest

@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 
 import rlroute  # noqa: F401 - registers rlroute/CallCenter-v0
+from rlroute.bench.specs import truncate_horizon
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
 
@@ -14,14 +15,7 @@ ENV_ID = "rlroute/CallCenter-v0"
 
 def short(name: str, n_intervals: int = 2) -> Scenario:
     """The first ``n_intervals`` intervals of a named scenario (keeps tests fast)."""
-    data = load_scenario(name).to_dict()
-    data["n_intervals"] = n_intervals
-    data["intervals_per_day"] = None
-    for c in data["call_types"]:
-        c["arrival_rates_per_hour"] = c["arrival_rates_per_hour"][:n_intervals]
-    for g in data["agent_groups"]:
-        g["head_count"] = g["head_count"][:n_intervals]
-    return Scenario.from_dict(data)
+    return truncate_horizon(load_scenario(name), n_intervals)
 
 
 def rollout(env: gym.Env, seed: int, policy_seed: int = 0, max_steps: int | None = None):

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rlroute.bench.specs import truncate_horizon
 from rlroute.scenario import Scenario
 from rlroute.sim.engine import Agent, Call, Simulator
 
 
 def shorten(scenario: Scenario, n_intervals: int) -> Scenario:
     """The first ``n_intervals`` intervals of ``scenario`` (keeps tests fast)."""
-    data = scenario.to_dict()
-    n = min(n_intervals, data["n_intervals"])
-    data["n_intervals"] = n
-    if data.get("intervals_per_day") and n % data["intervals_per_day"]:
-        data["intervals_per_day"] = None
-    for c in data["call_types"]:
-        c["arrival_rates_per_hour"] = c["arrival_rates_per_hour"][:n]
-    for g in data["agent_groups"]:
-        g["head_count"] = g["head_count"][:n]
-    return Scenario.from_dict(data)
+    return truncate_horizon(scenario, n_intervals)
 
 
 def state(
