@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2] / "experiments"
 STUDIES = [
     ("rl_heterogeneous", "heterogeneous", "runs/seed0", "rl_seed0"),
     ("rl_anonymous_bank", "anonymous_bank", "runs/seed0", "rl_seed0"),
+    ("rl_anonymous_bank_profiled", "anonymous_bank_profiled", "runs/seed0", "rl_seed0"),
 ]
 
 
