@@ -53,6 +53,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _omit_if_none(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Drop an optional field that is unset from a dump. Fields added after schema version 1
+    (``Skill.wrap_up``, ``CallType.handle_time_profile``) then leave a scenario without them
+    serialised exactly as before they existed, so existing YAML files and the hashes that
+    identify scenarios (benchmarks, trained runs) do not change."""
+    if key in data and data[key] is None:
+        del data[key]
+    return data
+
+
 class CallCost(_Model):
     """Cost weights of one call type; the environment's reward is minus their sum."""
 
@@ -127,12 +137,7 @@ class CallType(_Model):
 
     @model_serializer(mode="wrap")
     def _omit_absent_profile(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Like Skill.wrap_up: a type without a profile serialises exactly as before the field
-        # existed, so existing YAML files and the hashes that identify them do not change.
-        data = handler(self)
-        if data.get("handle_time_profile", 0) is None:
-            del data["handle_time_profile"]
-        return data
+        return _omit_if_none(handler(self), "handle_time_profile")
 
     @field_validator("arrival_rates_per_hour")
     @classmethod
@@ -161,12 +166,7 @@ class Skill(_Model):
 
     @model_serializer(mode="wrap")
     def _omit_absent_wrap_up(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A scenario without wrap-up serialises exactly as before the field existed, so its
-        # YAML files and the hashes that identify it (benchmarks, trained runs) do not change.
-        data = handler(self)
-        if data.get("wrap_up", 0) is None:
-            del data["wrap_up"]
-        return data
+        return _omit_if_none(handler(self), "wrap_up")
 
 
 class AgentGroup(_Model):
