@@ -115,6 +115,10 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
       longest-idle eligible group; hold when nothing is assignable) and counts it in
       ``info["invalid_actions"]`` (per episode). An action outside the action space always
       raises.
+    * ``observe_wrap_up`` (bool, False): append ``wrap_up/<group>`` (agents in after-call work
+      per scheduled agent) to the observation, for scenarios with wrap-up, where agents about
+      to become free are not idle yet. Off by default, so the layout (and every trained
+      policy's input) is unchanged.
 
     ``reset`` takes no ``options``. Every step's ``info`` holds ``action_mask`` and
     ``invalid_actions``.
@@ -151,6 +155,7 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         reward_scale: float = 1.0,
         work_conserving: bool = True,
         invalid_action: InvalidAction = "raise",
+        observe_wrap_up: bool = False,
         render_mode: str | None = None,
     ) -> None:
         if invalid_action not in _INVALID_MODES:
@@ -169,12 +174,13 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         self.action_names = [f"{sc.type_names[k]}->{sc.group_names[g]}" for k, g in self.pairs] + [
             "hold"
         ]
-        self.observation_names: list[str] = observation_names(sc)
-        low, high = observation_bounds(sc)
+        self.observe_wrap_up = bool(observe_wrap_up)
+        self.observation_names: list[str] = observation_names(sc, self.observe_wrap_up)
+        low, high = observation_bounds(sc, self.observe_wrap_up)
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
         self.action_space = spaces.Discrete(self.HOLD + 1)
 
-        self._observe = Observer(sc)
+        self._observe = Observer(sc, self.observe_wrap_up)
         self._n_actions = self.HOLD + 1
         self._sim: Simulator | None = None
         self._fifo = FIFORouter()

@@ -21,6 +21,9 @@ name                   count  range       meaning
 ``idle/<group>``       G      [0, 1]      idle agents / scheduled head count of the interval
 ``on_duty/<group>``    G      [0, 1]      scheduled head count / the group's peak head count
 ``time/elapsed``       1      [0, 1]      clock / horizon (1 during the drain after the horizon)
+``wrap_up/<group>``    G      [0, 1]      only with ``wrap_up=True`` (the env's ``observe_wrap_up``):
+                                          agents in after-call work / scheduled head count,
+                                          clipped at 1 (they become idle soon)
 =====================  =====  ==========  ========================================================
 
 Everything per interval (load, head counts) is precomputed once per scenario, so building an
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
 CLIP = 10.0
 
 
-def observation_names(scenario: Scenario) -> list[str]:
+def observation_names(scenario: Scenario, wrap_up: bool = False) -> list[str]:
     """Names of the observation's entries, in order (see the module docstring)."""
     types, groups = scenario.type_names, scenario.group_names
     return (
@@ -55,13 +58,15 @@ def observation_names(scenario: Scenario) -> list[str]:
         + [f"idle/{g}" for g in groups]
         + [f"on_duty/{g}" for g in groups]
         + ["time/elapsed"]
+        + ([f"wrap_up/{g}" for g in groups] if wrap_up else [])
     )
 
 
-def observation_bounds(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+def observation_bounds(scenario: Scenario, wrap_up: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``(low, high)`` float32 arrays of the observation box."""
     K, G = len(scenario.call_types), len(scenario.agent_groups)
-    high = np.array([CLIP] * (3 * K) + [1.0] * (2 * G) + [1.0], dtype=np.float32)
+    extra = [1.0] * G if wrap_up else []
+    high = np.array([CLIP] * (3 * K) + [1.0] * (2 * G) + [1.0] + extra, dtype=np.float32)
     return np.zeros_like(high), high
 
 
@@ -72,12 +77,13 @@ class Observer:
     ``sim.now``, ``sim.queue_len``, ``sim.idle_count`` and ``sim.head_arrival(k)``.
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, wrap_up: bool = False) -> None:
         K, G = len(scenario.call_types), len(scenario.agent_groups)
         n = scenario.n_intervals
         self.n_types, self.n_groups, self.n_intervals = K, G, n
-        self.size = 3 * K + 2 * G + 1
-        self.names = observation_names(scenario)
+        self.wrap_up = bool(wrap_up)
+        self.size = 3 * K + 2 * G + 1 + (G if self.wrap_up else 0)
+        self.names = observation_names(scenario, self.wrap_up)
         self.horizon = scenario.horizon_s
         self._interval_s = scenario.interval_s
         self._inv_horizon = 1.0 / self.horizon
@@ -142,6 +148,10 @@ class Observer:
         vals += map(mul, sim.idle_count, self._idle_scale[i])
         vals += self._on_duty[i]
         vals.append(elapsed)
+        if self.wrap_up:
+            vals += [
+                x if x < 1.0 else 1.0 for x in map(mul, sim.wrap_up_count, self._idle_scale[i])
+            ]
         return np.array(vals, dtype=np.float32)
 
 

@@ -93,12 +93,10 @@ class SimObserver:
 
 
 def _observation_function(base: Any) -> Callable[[Simulator], np.ndarray]:
-    """The environment's observation of an arbitrary simulator: a public
-    :class:`rlroute.envs.observation.Observer` of the env's scenario, the very class the env
-    applies to its own simulator."""
-    from rlroute.envs.observation import Observer
-
-    return Observer(base.scenario)
+    """The environment's observation of an arbitrary simulator: the env's own
+    :class:`rlroute.envs.observation.Observer` (built from the scenario and the env's options,
+    and stateless), so a served policy sees exactly the observation it was trained on."""
+    return base._observe
 
 
 __all__ = ["EnvLayout", "SimObserver", "env_layout", "make_base_env"]

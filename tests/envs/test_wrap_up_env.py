@@ -56,3 +56,41 @@ def test_wrap_up_agents_are_not_idle_in_the_observation(wrapped) -> None:
         assert info["kpis"][key] == expected[key], key
     assert expected["mean_wrap_up"] == pytest.approx(30.0, rel=0.1)
     assert np.isfinite(total)
+
+
+def test_observe_wrap_up_adds_the_agents_in_after_call_work(wrapped) -> None:
+    """``observe_wrap_up=True`` appends wrap_up/<group>; the default layout is unchanged, the
+    checkers pass, and a served policy's observer (SimObserver) sees the same vector."""
+    from gymnasium.utils.env_checker import check_env as gym_check
+
+    from rlroute.rl.envinfo import SimObserver
+
+    plain = gym.make(ENV_ID, scenario=wrapped).unwrapped
+    env = gym.make(ENV_ID, scenario=wrapped, observe_wrap_up=True)
+    base = env.unwrapped
+    names = base.observation_names
+    assert names[: len(plain.observation_names)] == plain.observation_names
+    assert names[len(plain.observation_names) :] == ["wrap_up/dedicated", "wrap_up/flex"]
+    assert env.observation_space.shape == (len(names),)
+    served = SimObserver(ENV_ID, wrapped, {"observe_wrap_up": True})
+    assert served.layout.observation_names == names
+    fifo = FIFORouter()
+    obs, _ = env.reset(seed=2)
+    fifo.reset(base.sim)
+    seen, terminated = 0.0, False
+    while not terminated:
+        sim = base.sim
+        v = dict(zip(names, obs.tolist()))
+        for g, (name, head) in enumerate((("dedicated", 18), ("flex", 14))):
+            assert v[f"wrap_up/{name}"] == pytest.approx(min(sim.wrap_up_count[g] / head, 1.0))
+            seen += v[f"wrap_up/{name}"]
+        np.testing.assert_array_equal(served(sim), obs)
+        obs, _, terminated, _, _ = env.step(fifo.act(sim))
+    assert seen > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gym_check(
+            gym.make(
+                ENV_ID, scenario=wrapped, observe_wrap_up=True, invalid_action="fallback"
+            ).unwrapped
+        )

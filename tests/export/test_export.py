@@ -190,3 +190,23 @@ def test_registry_and_benchmark_treat_both_the_same(exported) -> None:
     torch_rows = runs.loc["torch", kpis].to_numpy()
     onnx_rows = runs.loc[f"onnx:{onnx_path}", kpis].to_numpy()
     assert np.array_equal(torch_rows, onnx_rows, equal_nan=True)
+
+
+def test_policy_observing_after_call_work_trains_exports_and_serves(tiny_config, tmp_path) -> None:
+    """A run with ``env.kwargs.observe_wrap_up`` on a wrap-up scenario: the served policy (SB3
+    and ONNX) rebuilds the wider observation from the run's env options, with parity."""
+    cfg = tiny_config(
+        "total_timesteps=256", "checkpoint.freq=0", "+env.kwargs.observe_wrap_up=true"
+    )
+    for grp in cfg["scenario"]["agent_groups"]:
+        for skill in grp["skills"].values():
+            skill["wrap_up"] = {"kind": "deterministic", "value_s": 20.0}
+    run_dir = tmp_path / "wrap"
+    train(cfg, run_dir)
+    onnx_path, _ = export_run(run_dir)
+    names = json.loads(onnx_path.with_suffix(".json").read_text())["observation_names"]
+    assert [n for n in names if n.startswith("wrap_up/")] == [
+        f"wrap_up/{g['name']}" for g in cfg["scenario"]["agent_groups"]
+    ]
+    report = verify_parity(run_dir, n_obs=1000, onnx_path=onnx_path, kpi_seeds=[0])
+    assert report.passed, report.summary()
