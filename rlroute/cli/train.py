@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,19 @@ def run_training(cfg: DictConfig) -> float:
         return math.nan
     bench_cfg = cfg.get("benchmark")
     if bench_cfg is not None and bench_cfg.get("enabled", False):
-        benchmark_policy(
-            run_dir, plain["scenario"], OmegaConf.to_container(bench_cfg, resolve=True)
-        )
+        from rlroute.bench.gate import BandsError, GateError
+        from rlroute.bench.specs import BenchConfigError
+
+        try:
+            benchmark_policy(
+                run_dir, plain["scenario"], OmegaConf.to_container(bench_cfg, resolve=True)
+            )
+        except (GateError, BandsError, BenchConfigError) as exc:
+            # The trained run is complete either way; a failed gate or a bad benchmark
+            # setting fails this command (or, in a sweep, is logged) with a readable message.
+            log.error("post-training benchmark of %s: %s", run_dir, exc)
+            if not multirun:
+                sys.exit(1)
     value = float(metrics.get(metric_name, math.nan))
     log.info(
         "%s: %s = %.4f | %s",

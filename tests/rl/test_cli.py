@@ -94,3 +94,27 @@ def test_train_then_benchmark_in_one_command(tmp_path) -> None:
     assert {r["scenario"] for r in rows} == {"heterogeneous"}
     summary = (tmp_path / "benchmark" / "summary.md").read_text()
     assert "| policy |" in summary and "router − fifo" in summary
+
+
+def test_a_failed_post_training_gate_fails_the_command_readably(tmp_path) -> None:
+    res = _train(
+        "experiment=ci_tiny",
+        "total_timesteps=256",
+        "n_envs=2",
+        "algo.hyperparams.n_steps=128",
+        "eval.freq=0",
+        "eval.seeds=[100000]",
+        "checkpoint.freq=0",
+        "benchmark.enabled=true",
+        "benchmark.baselines=[fifo]",
+        "benchmark.seeds=1",
+        "benchmark.plots=false",
+        "benchmark.progress=false",
+        "benchmark.bands={heterogeneous: {policy: {cost_per_call: [null, 0.001]}}}",
+        f"hydra.run.dir={tmp_path}",
+    )
+    assert res.returncode == 1
+    assert "post-training benchmark" in res.stderr + res.stdout
+    assert "cost_per_call" in res.stderr + res.stdout
+    assert (tmp_path / "model.zip").exists()  # the trained run is kept
+    assert (tmp_path / "benchmark" / "benchmark.json").exists()
