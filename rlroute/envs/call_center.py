@@ -234,6 +234,13 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
 
     # ------------------------------------------------------------------ helpers
     @property
+    def observer(self) -> Observer:
+        """The observation function of this env (scenario and options fixed, stateless):
+        applied to any simulator of the scenario it gives the env's observation, which is
+        how a trained policy is served outside the env."""
+        return self._observe
+
+    @property
     def sim(self) -> Simulator:
         """The simulator of the current episode."""
         if self._sim is None:

@@ -96,7 +96,7 @@ def _observation_function(base: Any) -> Callable[[Simulator], np.ndarray]:
     """The environment's observation of an arbitrary simulator: the env's own
     :class:`rlroute.envs.observation.Observer` (built from the scenario and the env's options,
     and stateless), so a served policy sees exactly the observation it was trained on."""
-    return base._observe
+    return base.observer
 
 
 __all__ = ["EnvLayout", "SimObserver", "env_layout", "make_base_env"]
