@@ -8,6 +8,18 @@ import sys
 
 import pytest
 
+#: A run of a few hundred steps with one evaluation day: the command's plumbing, not learning.
+TINY_RUN = (
+    "experiment=ci_tiny",
+    "n_envs=2",
+    "algo.hyperparams.n_steps=128",
+    "eval.freq=0",
+    "eval.seeds=[100000]",
+    "checkpoint.freq=0",
+)
+#: The post-training benchmark, without plots or progress bars.
+QUIET_BENCHMARK = ("benchmark.enabled=true", "benchmark.plots=false", "benchmark.progress=false")
+
 
 def _train(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -21,13 +33,8 @@ def _train(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
 def test_failing_run_does_not_take_the_sweep_down(tmp_path) -> None:
     res = _train(
         "-m",
-        "experiment=ci_tiny",
+        *TINY_RUN,
         "total_timesteps=256",
-        "n_envs=2",
-        "algo.hyperparams.n_steps=128",
-        "eval.freq=0",
-        "eval.seeds=[100000]",
-        "checkpoint.freq=0",
         "reward.reward_scale=1.0,oops",
         f"hydra.sweep.dir={tmp_path}",
     )
@@ -71,18 +78,11 @@ def test_train_then_benchmark_in_one_command(tmp_path) -> None:
     """``benchmark.enabled=true`` (the quickstart) benchmarks the delivered policy against the
     baselines on the same days, with rlroute-bench's outputs inside the run directory."""
     res = _train(
-        "experiment=ci_tiny",
+        *TINY_RUN,
         "total_timesteps=512",
-        "n_envs=2",
-        "algo.hyperparams.n_steps=128",
-        "eval.freq=0",
-        "eval.seeds=[100000]",
-        "checkpoint.freq=0",
-        "benchmark.enabled=true",
+        *QUIET_BENCHMARK,
         "benchmark.baselines=[fifo,cmu]",
         "benchmark.seeds=2",
-        "benchmark.plots=false",
-        "benchmark.progress=false",
         f"hydra.run.dir={tmp_path}",
     )
     assert res.returncode == 0, res.stderr[-3000:]
@@ -98,18 +98,11 @@ def test_train_then_benchmark_in_one_command(tmp_path) -> None:
 
 def test_a_failed_post_training_gate_fails_the_command_readably(tmp_path) -> None:
     res = _train(
-        "experiment=ci_tiny",
+        *TINY_RUN,
         "total_timesteps=256",
-        "n_envs=2",
-        "algo.hyperparams.n_steps=128",
-        "eval.freq=0",
-        "eval.seeds=[100000]",
-        "checkpoint.freq=0",
-        "benchmark.enabled=true",
+        *QUIET_BENCHMARK,
         "benchmark.baselines=[fifo]",
         "benchmark.seeds=1",
-        "benchmark.plots=false",
-        "benchmark.progress=false",
         "benchmark.bands={heterogeneous: {policy: {cost_per_call: [null, 0.001]}}}",
         f"hydra.run.dir={tmp_path}",
     )
