@@ -13,9 +13,12 @@ The same stepping core serves both drivers:
 * :meth:`Simulator.advance` / :meth:`Simulator.step` (the Gymnasium environment).
 
 Arrivals of each interval are drawn in one vectorised batch per call type, from that type's own
-streams (:mod:`rlroute.sim.streams`), together with each call's patience, handle-time quantile
-and resolution draw. Nothing a router does can change what the callers bring: that is what
-makes routers comparable on common random numbers.
+streams (:mod:`rlroute.sim.streams`), together with each call's patience, handle-time quantile,
+resolution, balk and repeat draws. Nothing a router does can change what a first-time caller
+brings: that is what makes routers comparable on common random numbers. Repeat calls, whose
+number and timing depend on routing, take their numbers from their own streams, row by row
+(:class:`~rlroute.sim.streams.RepeatCallTable`: the n-th repeat call of a type gets row n),
+so they never shift a first-time caller's draws.
 
 Conventions (stated once, used by every KPI):
 
@@ -39,7 +42,9 @@ Conventions (stated once, used by every KPI):
 * a caller who finds no idle eligible agent balks with ``balk_probability`` (always, if
   ``balk_queue_length`` of the type already wait); a balk counts as an abandonment with wait 0;
 * resolution is drawn at service start from the serving skill's ``fcr``; an unresolved call
-  repeats with ``repeat.probability`` after ``repeat.delay``, if that is before the horizon.
+  repeats with ``repeat.probability`` after ``repeat.delay``, if that is before the horizon
+  (both fixed per caller); the repeat call's own patience, quantiles, balk draw, repeat draws
+  and wrap-up quantile are the next row of its type's repeat-call table.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ import numpy as np
 from rlroute.distributions import Exponential
 from rlroute.scenario import Scenario
 from rlroute.sim.kpis import HIST_MAX_S, KPIReport, StatsCollector
-from rlroute.sim.streams import RandomStreams
+from rlroute.sim.streams import RandomStreams, RepeatCallTable
 
 if TYPE_CHECKING:
     from rlroute.sim.router import Router
@@ -90,6 +95,7 @@ class Call:
 
     __slots__ = (
         "arrival",
+        "balk_u",
         "customer",
         "id",
         "interval",
@@ -105,7 +111,8 @@ class Call:
         "wrap_up",
     )
     # ``wrap_u`` (the wrap-up quantile) and ``wrap_up`` (its duration, set at service start)
-    # are set only in scenarios with wrap-up: a slot never assigned costs nothing.
+    # are set only in scenarios with wrap-up: a slot never assigned costs nothing. ``balk_u``
+    # is set only on repeat calls (a first-time caller's balk draw travels with its arrival).
 
     def __init__(
         self,
@@ -214,6 +221,14 @@ class Simulator:
             c.balk_probability > 0 or c.balk_queue_length is not None for c in scenario.call_types
         ]
         self._repeat = [c.repeat for c in scenario.call_types]
+        # The numbers of repeat calls, one table per type that repeats (see RepeatCallTable):
+        # drawn lazily, so a scenario without repeat calls never touches these streams.
+        self._repeat_rows = [
+            None
+            if rep is None
+            else RepeatCallTable(self.streams.repeat_call[k], self._patience[k], rep.delay)
+            for k, rep in enumerate(self._repeat)
+        ]
         self._day_shape = [c.day_multiplier_shape for c in scenario.call_types]
         self._ipd = scenario.intervals_per_day or scenario.n_intervals
         self.target = [scenario.sl_target_s(k) for k in range(K)]
@@ -512,8 +527,7 @@ class Simulator:
                     if not full_check:
                         continue
                 elif kind == _REPEAT:
-                    balk_u = float(self.streams.repeat[obj.type].random())
-                    if self._offer(obj, balk_u) and obj.patience < INF:
+                    if self._offer(obj, obj.balk_u) and obj.patience < INF:
                         joined = obj
                     full_check = True
                 elif not self._after_call(kind, obj) and not full_check:
@@ -724,6 +738,15 @@ class Simulator:
     def call_log(self) -> Any:
         """The per-call record log as a pandas DataFrame (needs ``record_calls=True``)."""
         return self.stats.call_log(self)
+
+    def recorded_calls(self) -> list[Call]:
+        """The :class:`Call` of every logged outcome, in log order (needs ``record_calls=True``):
+        each with its own random numbers (``service_u``, ``resolve_u``, ``rep_u``,
+        ``rep_delay``, ...), which :meth:`call_log` does not show. For checks of the common
+        random numbers."""
+        if not self._record_calls:
+            raise RuntimeError("the per-call log was not recorded: pass record_calls=True")
+        return [entry[0] for entry in self.stats.log]
 
     # ------------------------------------------------------------------ event handlers
     def _boundary(self) -> None:
@@ -999,11 +1022,12 @@ class Simulator:
         return any(qlen[k] for k in self.types_of_group[g])
 
     def _schedule_repeat(self, call: Call, t_back: float) -> None:
+        """Schedule the caller's next attempt, with the next row of its type's repeat-call
+        table: no draw here touches a stream a first-time caller draws from."""
         k = call.type
-        rs = self.streams.repeat[k]
-        pat = self._patience[k]
-        rep = self._repeat[k]
-        assert rep is not None
+        table = self._repeat_rows[k]
+        assert table is not None
+        patience, service_u, resolve_u, balk_u, rep_u, rep_delay, wrap_u = table.next_row()
         cid = self._next_call_id
         self._next_call_id += 1
         again = Call(
@@ -1011,16 +1035,16 @@ class Simulator:
             k,
             t_back,
             min(int(t_back // self.interval_s), self.n_intervals - 1),
-            INF if pat is None else float(pat.sample(rs, 1)[0]),
-            float(rs.random()),
-            float(rs.random()),
-            float(rs.random()),
-            float(rep.delay.sample(rs, 1)[0]),
+            patience,
+            service_u,
+            resolve_u,
+            rep_u,
+            rep_delay,
             call.customer,
             True,
         )
-        if self._wrap_types[k]:
-            again.wrap_u = float(self.streams.wrap_up[k].random())
+        again.balk_u = balk_u
+        again.wrap_u = wrap_u
         _heappush(self._heap, (t_back, self._next_seq(), _REPEAT, again))
 
     def _finish(self) -> None:
