@@ -10,6 +10,11 @@ The simulator draws one uniform per call for its handle time *when the call arri
 it through ``ppf`` of whichever (type, group) pair serves it. That keeps common random numbers
 intact across routers: a call that is long for one routing policy is long for every policy,
 whichever group ends up serving it. Values are in seconds throughout.
+
+Every parameter must be finite, and every distribution must keep its numbers representable:
+a mean of at most :data:`MAX_MEAN_S` and no draw above :data:`MAX_DRAW_S` (checked at
+validation, in log space where a parameter could overflow), so a typo such as a lognormal
+``sigma: 1e9`` is refused when the scenario is read instead of overflowing mid-run.
 """
 
 from __future__ import annotations
@@ -25,9 +30,41 @@ from scipy import special, stats
 
 _STD_NORMAL = NormalDist()
 
+#: The largest mean accepted, in seconds (about 32 years: no call-center duration is longer).
+MAX_MEAN_S = 1e9
+#: The largest value a distribution may draw, in seconds. Times stay far from overflow (and
+#: keep sub-second resolution) when clocks, horizons and durations are all below it.
+MAX_DRAW_S = 1e15
+# The largest quantiles the samplers can reach: rng.random() < 1 - 2**-53, and LogNormal clips
+# its uniform to 1 - 1e-15.
+_U_MAX = 1.0 - 2.0**-53
+_EXP_MAX = -math.log1p(-_U_MAX)  # the largest draw of a unit-mean exponential (about 36.7)
+_Z_MAX = float(special.ndtri(1 - 1e-15))  # about 7.94
+_LOG_MAX_FLOAT = math.log(1e300)
+
+
+def _exp_or_inf(x: float) -> float:
+    """exp(x), or inf instead of an OverflowError."""
+    return math.exp(x) if x < _LOG_MAX_FLOAT else math.inf
+
+
+def _require_representable(dist: _Dist, mean: float, largest: float) -> None:
+    """Refuse a distribution whose mean or largest draw is not finite or not sane."""
+    kind = getattr(dist, "kind", "distribution")
+    if not (math.isfinite(mean) and mean <= MAX_MEAN_S):
+        raise ValueError(
+            f"{kind} mean {mean:.6g} s is not finite or above {MAX_MEAN_S:g} s; "
+            "check the parameters (seconds; lognormal mu and sigma are in log-seconds)"
+        )
+    if not (math.isfinite(largest) and largest <= MAX_DRAW_S):
+        raise ValueError(
+            f"{kind} draws up to {largest:.6g} s, above {MAX_DRAW_S:g} s; "
+            "check the parameters (a lognormal sigma above about 3 is rarely meant)"
+        )
+
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     @property
     def mean(self) -> float:  # pragma: no cover - overridden
@@ -54,6 +91,11 @@ class Exponential(_Dist):
     def mean(self) -> float:
         return self.mean_s
 
+    @model_validator(mode="after")
+    def _representable(self) -> Exponential:
+        _require_representable(self, self.mean_s, self.mean_s * _EXP_MAX)
+        return self
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return -self.mean_s * np.log1p(-rng.random(size))
 
@@ -78,6 +120,18 @@ class LogNormal(_Dist):
     sigma: float = Field(gt=0, description="standard deviation of log(seconds)")
     short_prob: float = Field(default=0.0, ge=0, lt=1)
     short_mean_s: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _representable(self) -> LogNormal:
+        # In log space: exp(mu + sigma^2 / 2) overflows long before a check could see it.
+        p = self.short_prob
+        body_mean = _exp_or_inf(self.mu + 0.5 * self.sigma * self.sigma)
+        mean = p * self.short_mean_s + (1 - p) * body_mean if body_mean < math.inf else math.inf
+        largest = _exp_or_inf(self.mu + self.sigma * _Z_MAX)
+        if p > 0:
+            largest = max(largest, self.short_mean_s * _EXP_MAX)
+        _require_representable(self, mean, largest)
+        return self
 
     @classmethod
     def from_mean_cv(cls, mean_s: float, cv: float) -> LogNormal:
@@ -126,6 +180,12 @@ class Gamma(_Dist):
     shape: float = Field(gt=0)
     scale: float = Field(gt=0, description="scale in seconds")
 
+    @model_validator(mode="after")
+    def _representable(self) -> Gamma:
+        largest = self.scale * float(special.gammaincinv(self.shape, _U_MAX))
+        _require_representable(self, self.shape * self.scale, largest)
+        return self
+
     @property
     def mean(self) -> float:
         return self.shape * self.scale
@@ -158,8 +218,10 @@ class Empirical(_Dist):
                 raise ValueError(
                     f"weights has {len(self.weights)} entries but values has {len(self.values)}"
                 )
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise ValueError("weights must be non-negative with a positive sum")
+            total = sum(self.weights)
+            if any(w < 0 for w in self.weights) or not 0 < total < math.inf:
+                raise ValueError("weights must be non-negative with a positive, finite sum")
+        _require_representable(self, self.mean, max(self.values))
         # The sorted table behind ppf/sample, built once (the model is frozen).
         order = np.argsort(self.values, kind="stable")
         vals = np.asarray(self.values, dtype=float)[order]
@@ -197,6 +259,11 @@ class Deterministic(_Dist):
     kind: Literal["deterministic"] = "deterministic"
     value_s: float = Field(ge=0)
 
+    @model_validator(mode="after")
+    def _representable(self) -> Deterministic:
+        _require_representable(self, self.value_s, self.value_s)
+        return self
+
     @property
     def mean(self) -> float:
         return self.value_s
@@ -219,6 +286,8 @@ Distribution = Annotated[
 """Any distribution, tagged by ``kind`` in YAML (``kind: lognormal``, ``mu: 5.1``, ...)."""
 
 __all__ = [
+    "MAX_DRAW_S",
+    "MAX_MEAN_S",
     "Deterministic",
     "Distribution",
     "Empirical",

@@ -20,11 +20,19 @@ calls average about 135 s against about 185 s over the day). A call type's optio
 ``handle_time_profile`` scales the talk time of its calls by one multiplier per interval (of
 arrival), whichever group serves them: the fitted distribution keeps its shape, and each call
 keeps its quantile, so routers still compare on common random numbers.
+
+What validation accepts, the library can run: every number is finite (so a scenario survives
+its own YAML round trip), distributions keep their draws representable
+(:mod:`rlroute.distributions`), and a scenario must stay within a size that fits in memory:
+at most :data:`MAX_EXPECTED_CALLS` expected calls over the horizon (configurable, see
+:func:`expected_calls_cap`), :data:`MAX_HEAD_COUNT` agents per group and :data:`MAX_INTERVALS`
+intervals.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,14 +43,46 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
 
-from rlroute.distributions import Distribution, Exponential
+from rlroute.distributions import MAX_DRAW_S, Distribution, Exponential
 
 SCHEMA_VERSION = 1
+
+#: Default cap on the expected number of calls over a scenario's horizon: first-time calls
+#: (rates x interval lengths, day multiplier 1) times a bound on each caller's attempts
+#: (repeats). Above it a run would take hours and gigabytes; a typo (a rate per second read as
+#: per hour, a rate of 1e9) is the usual cause. Raise it with ``$RLROUTE_MAX_EXPECTED_CALLS``
+#: or the ``max_expected_calls`` argument of the loaders.
+MAX_EXPECTED_CALLS = 5_000_000
+#: Agents are tracked one by one: more than this many in one group is a typo.
+MAX_HEAD_COUNT = 100_000
+#: Per-interval statistics are kept for every interval (about three years of 15-minute ones).
+MAX_INTERVALS = 100_000
+#: Mean handle time and patience below this (seconds) are refused: routers divide by them.
+MIN_RATE_MEAN_S = 1e-6
+_ENV_CAP = "RLROUTE_MAX_EXPECTED_CALLS"
+
+
+def expected_calls_cap(override: float | None = None) -> float:
+    """The cap in force: ``override`` if given, else ``$RLROUTE_MAX_EXPECTED_CALLS``, else
+    :data:`MAX_EXPECTED_CALLS`."""
+    if override is not None:
+        return float(override)
+    env = os.environ.get(_ENV_CAP)
+    if env is None or not env.strip():
+        return float(MAX_EXPECTED_CALLS)
+    try:
+        cap = float(env)
+    except ValueError:
+        raise ScenarioError(f"${_ENV_CAP}={env!r} is not a number") from None
+    if not cap > 0:
+        raise ScenarioError(f"${_ENV_CAP}={env!r} must be a positive number")
+    return cap
 
 
 class ScenarioError(ValueError):
@@ -50,7 +90,30 @@ class ScenarioError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # inf and NaN are refused everywhere: JSON (hence to_dict) cannot hold them, and no
+    # parameter of a call center is meant to be infinite (optional ones use None).
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+def _json_like(value: Any, path: str = "metadata") -> None:
+    """Refuse what a YAML/JSON round trip would not give back (metadata is free form)."""
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path}: {value} is not a finite number")
+        return
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _json_like(v, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError(f"{path}: key {k!r} is not a string")
+            _json_like(v, f"{path}.{k}")
+        return
+    raise ValueError(f"{path}: {type(value).__name__} values are not allowed (plain data only)")
 
 
 def _omit_if_none(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -78,6 +141,15 @@ class RepeatCalls(_Model):
     probability: float = Field(ge=0, le=1)
     delay: Distribution = Field(description="time from service end to the repeat call")
 
+    def attempts_bound(self, fcr_min: float, horizon_s: float) -> float:
+        """An upper bound on the expected calls per caller (the first included): geometric
+        when a caller can stop, else one per mean delay over the horizon."""
+        q = self.probability * (1.0 - fcr_min)
+        if q < 1.0:
+            return 1.0 / (1.0 - q)
+        mean = self.delay.mean
+        return 1.0 + horizon_s / mean if mean > 0 else math.inf
+
 
 class CallType(_Model):
     """A call type (skill): its arrival process, caller patience, importance and targets.
@@ -100,6 +172,17 @@ class CallType(_Model):
     patience: Distribution | None = Field(
         default=None, description="time a caller waits before hanging up; None: never abandons"
     )
+
+    @field_validator("patience")
+    @classmethod
+    def _positive_patience(cls, v: Distribution | None) -> Distribution | None:
+        if v is not None and not v.mean >= MIN_RATE_MEAN_S:
+            raise ValueError(
+                f"mean patience {v.mean:g} s is below {MIN_RATE_MEAN_S:g} s "
+                "(use no patience for callers who never abandon)"
+            )
+        return v
+
     balk_probability: float = Field(
         default=0.0, ge=0, le=1, description="probability of leaving at once when made to wait"
     )
@@ -164,6 +247,13 @@ class Skill(_Model):
     )
     fcr: float = Field(default=1.0, ge=0, le=1, description="first-call resolution probability")
 
+    @field_validator("handle_time")
+    @classmethod
+    def _positive_handle(cls, v: Distribution) -> Distribution:
+        if not v.mean >= MIN_RATE_MEAN_S:
+            raise ValueError(f"mean handle time {v.mean:g} s is below {MIN_RATE_MEAN_S:g} s")
+        return v
+
     @model_serializer(mode="wrap")
     def _omit_absent_wrap_up(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         return _omit_if_none(handler(self), "wrap_up")
@@ -184,9 +274,12 @@ class AgentGroup(_Model):
     @field_validator("head_count")
     @classmethod
     def _non_negative(cls, v: list[int]) -> list[int]:
-        bad = [i for i, n in enumerate(v) if n < 0]
+        bad = [i for i, n in enumerate(v) if not 0 <= n <= MAX_HEAD_COUNT]
         if bad:
-            raise ValueError(f"head counts must be >= 0; interval {bad[0]} has {v[bad[0]]}")
+            raise ValueError(
+                f"head counts must be >= 0 and <= {MAX_HEAD_COUNT}; "
+                f"interval {bad[0]} has {v[bad[0]]}"
+            )
         return v
 
 
@@ -204,7 +297,9 @@ class Scenario(_Model):
     name: str = "scenario"
     description: str = ""
     interval_s: float = Field(default=1800.0, gt=0, description="length of one interval")
-    n_intervals: int = Field(default=1, ge=1, description="number of intervals in the horizon")
+    n_intervals: int = Field(
+        default=1, ge=1, le=MAX_INTERVALS, description="number of intervals in the horizon"
+    )
     intervals_per_day: int | None = Field(
         default=None, ge=1, description="intervals between day-multiplier draws (default: all)"
     )
@@ -216,8 +311,14 @@ class Scenario(_Model):
     agent_groups: list[AgentGroup] = Field(min_length=1)
     metadata: dict[str, Any] = Field(default_factory=dict, description="provenance, free form")
 
+    @field_validator("metadata")
+    @classmethod
+    def _plain_data(cls, v: dict[str, Any]) -> dict[str, Any]:
+        _json_like(v)
+        return v
+
     @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
+    def _consistent(self, info: ValidationInfo) -> Scenario:
         problems: list[str] = []
         type_names = [c.name for c in self.call_types]
         group_names = [g.name for g in self.agent_groups]
@@ -229,24 +330,24 @@ class Scenario(_Model):
         for i, c in enumerate(self.call_types):
             if len(c.arrival_rates_per_hour) not in (1, n):
                 problems.append(
-                    f"call_types.{i}.arrival_rates_per_hour: has "
+                    f"call_types[{i}].arrival_rates_per_hour: has "
                     f"{len(c.arrival_rates_per_hour)} values, expected 1 or n_intervals={n}"
                 )
             prof = c.handle_time_profile
             if prof is not None and len(prof) not in (1, n):
                 problems.append(
-                    f"call_types.{i}.handle_time_profile: has {len(prof)} values, "
+                    f"call_types[{i}].handle_time_profile: has {len(prof)} values, "
                     f"expected 1 or n_intervals={n}"
                 )
         for j, g in enumerate(self.agent_groups):
             if len(g.head_count) not in (1, n):
                 problems.append(
-                    f"agent_groups.{j}.head_count: has {len(g.head_count)} values, "
+                    f"agent_groups[{j}].head_count: has {len(g.head_count)} values, "
                     f"expected 1 or n_intervals={n}"
                 )
             unknown = sorted(set(g.skills) - set(type_names))
             if unknown:
-                problems.append(f"agent_groups.{j}.skills: unknown call types {unknown}")
+                problems.append(f"agent_groups[{j}].skills: unknown call types {unknown}")
         served = {t for g in self.agent_groups for t in g.skills}
         orphans = [t for t in type_names if t not in served]
         if orphans:
@@ -255,9 +356,36 @@ class Scenario(_Model):
             problems.append(
                 f"intervals_per_day: {self.intervals_per_day} does not divide n_intervals={n}"
             )
+        if not self.horizon_s <= MAX_DRAW_S:
+            problems.append(
+                f"interval_s: the horizon interval_s x n_intervals = {self.horizon_s:g} s "
+                f"exceeds {MAX_DRAW_S:g} s"
+            )
         if problems:
             raise ValueError("; ".join(problems))
+        context = info.context if isinstance(info.context, dict) else {}
+        cap = expected_calls_cap(context.get("max_expected_calls"))
+        expected = self.expected_calls()
+        if not expected <= cap:
+            raise ValueError(
+                f"call_types: about {expected:.4g} expected calls over the horizon exceed the "
+                f"cap of {cap:.4g} (check the arrival rates: they are per hour); raise it with "
+                f"${_ENV_CAP} or max_expected_calls= if you mean it"
+            )
         return self
+
+    def expected_calls(self) -> float:
+        """Expected calls over the horizon: first-time calls (day multiplier 1) times a bound
+        on each caller's attempts (:meth:`RepeatCalls.attempts_bound`); inf if unbounded."""
+        total = 0.0
+        for k, c in enumerate(self.call_types):
+            first = sum(self.rates_per_hour(k)) / 3600.0 * self.interval_s  # inf, not an error
+            attempts = 1.0
+            if c.repeat is not None and first > 0:
+                fcrs = [g.skills[c.name].fcr for g in self.agent_groups if c.name in g.skills]
+                attempts = c.repeat.attempts_bound(min(fcrs, default=1.0), self.horizon_s)
+            total += first * attempts
+        return total if math.isfinite(total) else math.inf
 
     # ------------------------------------------------------------------ derived views
     @property
@@ -304,23 +432,30 @@ class Scenario(_Model):
 
     # ------------------------------------------------------------------ construction and I/O
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> Scenario:
-        """Validate a plain mapping; errors name the source, each bad field and the reason."""
+    def from_dict(
+        cls,
+        data: dict[str, Any],
+        source: str = "<dict>",
+        *,
+        max_expected_calls: float | None = None,
+    ) -> Scenario:
+        """Validate a plain mapping; errors name the source, each bad field and the reason.
+
+        ``max_expected_calls`` overrides the size cap (see :func:`expected_calls_cap`)."""
+
         if not isinstance(data, dict):
             raise ScenarioError(
                 f"{source}: a scenario must be a mapping, got {type(data).__name__}"
             )
+        context = {"max_expected_calls": expected_calls_cap(max_expected_calls)}
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(data, context=context)
         except ValidationError as exc:
-            lines = [
-                f"  {'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-                for err in exc.errors()
-            ]
+            lines = [_error_line(err["loc"], err["msg"]) for err in exc.errors()]
             raise ScenarioError(f"{source}: invalid scenario\n" + "\n".join(lines)) from None
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> Scenario:
+    def from_yaml(cls, path: str | Path, *, max_expected_calls: float | None = None) -> Scenario:
         path = Path(path)
         try:
             data = yaml.safe_load(path.read_text())
@@ -328,7 +463,7 @@ class Scenario(_Model):
             raise ScenarioError(f"{path}: no such scenario file") from None
         except yaml.YAMLError as exc:
             raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(data, source=str(path), max_expected_calls=max_expected_calls)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_defaults=False)
@@ -375,7 +510,20 @@ class Scenario(_Model):
         )
 
 
+def _error_line(loc: tuple[int | str, ...], msg: str) -> str:
+    """One pydantic error as ``  call_types[1].cost.sl_miss: reason``. Errors of the whole
+    scenario (its consistency checks) name their fields themselves."""
+    msg = msg.removeprefix("Value error, ")
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return f"  {path}: {msg}" if path else f"  {msg}"
+
+
 __all__ = [
+    "MAX_EXPECTED_CALLS",
+    "MAX_HEAD_COUNT",
+    "MAX_INTERVALS",
     "SCHEMA_VERSION",
     "AgentGroup",
     "CallCost",
@@ -384,4 +532,5 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Skill",
+    "expected_calls_cap",
 ]

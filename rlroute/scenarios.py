@@ -28,18 +28,25 @@ def scenario_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def load_scenario(spec: Scenario | str | Path | Mapping[str, Any]) -> Scenario:
-    """Resolve ``spec``: a Scenario, a mapping (e.g. a Hydra node), a YAML path, or a name."""
+def load_scenario(
+    spec: Scenario | str | Path | Mapping[str, Any], *, max_expected_calls: float | None = None
+) -> Scenario:
+    """Resolve ``spec``: a Scenario, a mapping (e.g. a Hydra node), a YAML path, or a name.
+
+    ``max_expected_calls`` overrides the size cap of what is read (default
+    ``$RLROUTE_MAX_EXPECTED_CALLS`` or :data:`rlroute.scenario.MAX_EXPECTED_CALLS`); a
+    Scenario object passes as it is."""
+    cap = max_expected_calls
     if isinstance(spec, Scenario):
         return spec
     if isinstance(spec, Mapping):
-        return Scenario.from_dict(_plain(spec))
+        return Scenario.from_dict(_plain(spec), max_expected_calls=cap)
     path = Path(spec)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        return Scenario.from_yaml(path)
+        return Scenario.from_yaml(path, max_expected_calls=cap)
     named = config_dir() / "scenario" / f"{spec}.yaml"
     if named.exists():
-        return Scenario.from_yaml(named)
+        return Scenario.from_yaml(named, max_expected_calls=cap)
     raise ScenarioError(
         f"unknown scenario {spec!r}: not a file, and not one of {scenario_names()} "
         f"in {config_dir() / 'scenario'}"

@@ -60,3 +60,32 @@ def test_empirical_validation() -> None:
         Empirical(values=[1.0, 2.0], weights=[1.0])
     with pytest.raises(ValueError, match="non-negative"):
         Empirical(values=[-1.0])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LogNormal(mu=5.0, sigma=1e9),
+        lambda: LogNormal(mu=1e308, sigma=0.5),
+        lambda: LogNormal(mu=700.0, sigma=0.5),  # a finite mean on paper, draws overflow
+        lambda: LogNormal(mu=5.0, sigma=float("nan")),
+        lambda: LogNormal(mu=5.0, sigma=0.5, short_prob=0.1, short_mean_s=1e300),
+        lambda: Exponential(mean_s=float("inf")),
+        lambda: Exponential(mean_s=1e300),
+        lambda: Gamma(shape=1e300, scale=1e300),
+        lambda: Gamma(shape=1e-3, scale=1e16),  # mean 1e13 s
+        lambda: Empirical(values=[1.0, 1e300]),
+        lambda: Empirical(values=[1.0, 2.0], weights=[1e308, 1e308]),
+        lambda: Empirical(values=[1.0, 2.0], weights=[1.0, float("inf")]),
+        lambda: Deterministic(value_s=1e10),
+    ],
+)
+def test_parameters_without_a_sane_finite_mean_are_refused(make) -> None:
+    """Refused when read, not with an OverflowError (or inf talk times) mid-run."""
+    with pytest.raises(ValueError, match=r"finite|above"):
+        make()
+
+
+def test_realistic_heavy_tails_are_accepted() -> None:
+    assert LogNormal(mu=8.0, sigma=2.5).mean < 1e9
+    assert Gamma(shape=0.05, scale=2000.0).mean == pytest.approx(100.0)

@@ -35,27 +35,27 @@ def _base() -> dict:
     [
         (
             lambda d: d["call_types"][0].pop("arrival_rates_per_hour"),
-            "call_types.0.arrival_rates_per_hour",
+            "call_types[0].arrival_rates_per_hour",
             "Field required",
         ),
         (
             lambda d: d["call_types"][0].update(arrival_rates_per_hour=[-1.0]),
-            "call_types.0.arrival_rates_per_hour",
+            "call_types[0].arrival_rates_per_hour",
             ">= 0",
         ),
         (
             lambda d: d["agent_groups"][0].update(head_count=[1, 2, 3]),
-            "agent_groups.0.head_count",
+            "agent_groups[0].head_count",
             "expected 1 or n_intervals=1",
         ),
         (
             lambda d: d["agent_groups"][0].update(head_count=[-2]),
-            "agent_groups.0.head_count",
+            "agent_groups[0].head_count",
             ">= 0",
         ),
         (
             lambda d: d["agent_groups"][0]["skills"]["call"]["handle_time"].update(kind="weibull"),
-            "agent_groups.0.skills.call.handle_time",
+            "agent_groups[0].skills.call.handle_time",
             "weibull",
         ),
         (
@@ -125,3 +125,77 @@ def test_scalars_broadcast_over_the_grid() -> None:
     assert scenario.rates_per_hour(0) == [100.0, 100.0, 100.0]
     assert scenario.head_counts(0) == [10, 10, 10]
     assert scenario.horizon_s == 3 * 3600.0
+
+
+def _heterogeneous() -> dict:
+    return load_scenario("heterogeneous").to_dict()
+
+
+@pytest.mark.parametrize(
+    "edit,path",
+    [
+        (lambda d: d["call_types"][1]["cost"].update(sl_miss=float("inf")), "call_types[1].cost.sl_miss"),
+        (lambda d: d["call_types"][0].update(arrival_rates_per_hour=float("nan")), "call_types[0].arrival_rates_per_hour[0]"),
+        (lambda d: d.update(service_level_target_s=float("inf")), "service_level_target_s"),
+        (lambda d: d["agent_groups"][2]["skills"]["tech"].update(fcr=float("nan")), "agent_groups[2].skills.tech.fcr"),
+        (lambda d: d["call_types"][2]["repeat"]["delay"].update(mean_s=float("inf")), "call_types[2].repeat.delay.exponential.mean_s"),
+        (lambda d: d.update(metadata={"note": [1.0, float("-inf")]}), "metadata.note[1]"),
+        (lambda d: d["call_types"][1]["patience"].update(sigma=1e9), "call_types[1].patience"),
+        (lambda d: d["call_types"][1]["patience"].update(mu=1e308), "call_types[1].patience"),
+        (lambda d: d["agent_groups"][0].update(head_count=[10**9]), "agent_groups[0].head_count"),
+        (lambda d: d.update(interval_s=1e300), "horizon"),
+    ],
+)  # fmt: skip
+def test_non_finite_and_absurd_numbers_are_refused_by_path(edit, path: str) -> None:
+    data = _heterogeneous()
+    edit(data)
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data, source="my.yaml")
+    assert path in str(err.value)
+
+
+def test_a_valid_scenario_survives_its_own_round_trip() -> None:
+    """The issue's case: ``sl_miss: .inf`` passed, and to_dict turned it into null."""
+    data = _heterogeneous()
+    data["call_types"][1]["cost"]["sl_miss"] = 1e300  # huge but finite: valid and kept
+    scenario = Scenario.from_dict(data)
+    assert Scenario.from_dict(scenario.to_dict()) == scenario
+    with pytest.raises(ScenarioError, match="finite"):
+        data["call_types"][1]["cost"]["sl_miss"] = float("inf")
+        Scenario.from_dict(data)
+
+
+def test_too_many_expected_calls_are_refused_before_simulating(monkeypatch) -> None:
+    data = _heterogeneous()
+    data["call_types"][0]["arrival_rates_per_hour"] = 1e9  # per hour: 8e9 calls in the day
+    with pytest.raises(ScenarioError, match=r"8e\+09 expected calls .* cap of 5e\+06"):
+        Scenario.from_dict(data)
+    assert Scenario.from_dict(data, max_expected_calls=1e10).expected_calls() > 8e9
+    monkeypatch.setenv("RLROUTE_MAX_EXPECTED_CALLS", "1e10")
+    assert Scenario.from_dict(data).expected_calls() > 8e9
+    monkeypatch.setenv("RLROUTE_MAX_EXPECTED_CALLS", "1000")
+    with pytest.raises(ScenarioError, match="cap of 1000"):
+        load_scenario("heterogeneous")
+    assert load_scenario("heterogeneous", max_expected_calls=1e4).name == "heterogeneous"
+    monkeypatch.setenv("RLROUTE_MAX_EXPECTED_CALLS", "many")
+    with pytest.raises(ScenarioError, match="not a number"):
+        load_scenario("heterogeneous")
+
+
+def test_repeats_that_never_stop_count_against_the_cap() -> None:
+    """Every call repeats (probability 1, fcr 0) after a near-zero delay: unbounded work."""
+    data = _heterogeneous()
+    data["call_types"][2]["repeat"] = {
+        "probability": 1.0,
+        "delay": {"kind": "deterministic", "value_s": 0.0},
+    }
+    data["agent_groups"][0]["skills"]["tech"]["fcr"] = 0.0
+    with pytest.raises(ScenarioError, match="expected calls"):
+        Scenario.from_dict(data)
+    data["call_types"][2]["repeat"]["delay"]["value_s"] = 1800.0  # a bounded number of tries
+    assert Scenario.from_dict(data).expected_calls() < 1e5
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_shipped_scenarios_are_far_below_the_cap(name: str) -> None:
+    assert load_scenario(name).expected_calls() < 1e5
