@@ -30,13 +30,17 @@ class SkipForcedDecisions(gym.Wrapper):
     """Step decision epochs that offer exactly one valid action without asking the agent.
 
     The reward returned is the sum of the rewards of the forced steps and of the agent's own
-    step, so the episode return (the scenario's cost) is unchanged. ``info["forced_steps"]``
-    counts the steps taken automatically after the agent's action.
+    step, so the episode return (minus the day's cost) is unchanged: the forced steps that
+    ``reset`` takes before the first real choice are carried into the first step's reward, and
+    a day without any real choice is replaced by a new one whose return starts from zero (the
+    episode returned is the day the agent plays). ``info["forced_steps"]`` counts the steps
+    taken automatically after the agent's action (plus, on the first step, those of ``reset``).
     """
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
         self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
+        self._carry, self._carry_steps = 0.0, 0
 
     #: Days in a row without a single real choice before giving up (see ``reset``).
     max_empty_days = 3
@@ -45,10 +49,14 @@ class SkipForcedDecisions(gym.Wrapper):
         obs, info = self.env.reset(**kwargs)
         mask = _mask_of(self.env, info)
         empty_days = 0
+        carry, forced = 0.0, 0
         while mask.sum() == 1:
-            obs, _, terminated, truncated, info = self.env.step(int(np.flatnonzero(mask)[0]))
+            obs, reward, terminated, truncated, info = self.env.step(int(np.flatnonzero(mask)[0]))
+            carry += float(reward)
+            forced += 1
             mask = _mask_of(self.env, info)
             if terminated or truncated:  # a day without a single choice: start another one
+                carry, forced = 0.0, 0  # that day is not the episode returned
                 empty_days += 1
                 if empty_days >= self.max_empty_days:
                     raise ValueError(
@@ -60,12 +68,16 @@ class SkipForcedDecisions(gym.Wrapper):
                 obs, info = self.env.reset()
                 mask = _mask_of(self.env, info)
         self._mask = mask
+        # Rewards (cost) of the forced steps before the first real choice: paid out with the
+        # first step's reward, so the episode return is exactly minus the day's cost.
+        self._carry, self._carry_steps = carry, forced
         return obs, info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(action)
-        total = float(reward)
-        forced = 0
+        total = self._carry + float(reward)
+        forced = self._carry_steps
+        self._carry, self._carry_steps = 0.0, 0
         mask = _mask_of(self.env, info)
         while not (terminated or truncated) and mask.sum() == 1:
             obs, reward, terminated, truncated, info = self.env.step(int(np.flatnonzero(mask)[0]))
