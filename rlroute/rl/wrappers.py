@@ -1,14 +1,16 @@
-"""Gymnasium wrappers the trainer puts around ``rlroute/CallCenter-v0``.
+"""The Gymnasium wrapper the trainer puts around ``rlroute/CallCenter-v1``.
 
-* :class:`SkipForcedDecisions`: decision epochs with a single valid action are stepped
-  automatically and their rewards summed into the next real decision, so the agent's samples
-  are all choices that matter (with work-conserving masking, about half the epochs of the
-  heterogeneous scenario offer only one assignment).
-* :class:`InvalidActionFallback`: for algorithms that do not read the mask (PPO, A2C, DQN), an
-  invalid action becomes a valid one by a fixed rule, instead of an exception.
+:class:`SkipForcedDecisions`: decision epochs with a single valid action are stepped
+automatically and their rewards summed into the next real decision, so the agent's samples are
+all choices that matter (with work-conserving masking, about half the epochs of the
+heterogeneous scenario offer only one assignment). It keeps ``action_masks()`` and
+``info["action_mask"]`` current, so sb3-contrib's MaskablePPO sees the mask of the decision it
+is actually asked to make.
 
-Both keep ``action_masks()`` and ``info["action_mask"]`` current, so sb3-contrib's MaskablePPO
-sees the mask of the decision it is actually asked to make.
+Invalid actions of algorithms that ignore the mask (PPO, A2C, DQN) need no wrapper: the
+environment itself replaces them by a valid one by default (``invalid_action="fallback"``, see
+:meth:`rlroute.envs.CallCenterEnv.fallback_action`; v0's ``InvalidActionFallback`` wrapper, same
+rule, is gone).
 """
 
 from __future__ import annotations
@@ -92,51 +94,4 @@ class SkipForcedDecisions(gym.Wrapper):
         return self._mask.copy()
 
 
-class InvalidActionFallback(gym.Wrapper):
-    """Map an invalid action to a valid one, for algorithms that ignore the mask.
-
-    Rule (fixed, documented, deterministic): an invalid pair (type k, group g) becomes the
-    valid pair of the same group g with the lowest index (the free agent takes another call),
-    else the valid pair of the same type k (the call goes to another group), else the lowest
-    valid action (hold when nothing is assignable, or hold when not work-conserving).
-    ``info["invalid_action"]`` is True when the agent's action was replaced.
-    """
-
-    def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
-        self._pairs: list[tuple[int, int]] = list(env.unwrapped.pairs)  # type: ignore[attr-defined]
-        self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
-
-    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        obs, info = self.env.reset(**kwargs)
-        self._mask = _mask_of(self.env, info)
-        return obs, info
-
-    def fallback(self, action: int, mask: np.ndarray) -> int:
-        """The valid action that replaces ``action`` under ``mask``."""
-        if mask[action]:
-            return action
-        valid = np.flatnonzero(mask)
-        pairs = self._pairs
-        if action < len(pairs):
-            k, g = pairs[action]
-            same_group = [a for a in valid if a < len(pairs) and pairs[a][1] == g]
-            same_type = [a for a in valid if a < len(pairs) and pairs[a][0] == k]
-            for candidates in (same_group, same_type):
-                if candidates:
-                    return int(candidates[0])
-        return int(valid[0])
-
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        a = int(action)
-        valid = self.fallback(a, self._mask)
-        obs, reward, terminated, truncated, info = self.env.step(valid)
-        info["invalid_action"] = valid != a
-        self._mask = _mask_of(self.env, info)
-        return obs, reward, terminated, truncated, info
-
-    def action_masks(self) -> np.ndarray:
-        return self._mask.copy()
-
-
-__all__ = ["InvalidActionFallback", "SkipForcedDecisions"]
+__all__ = ["SkipForcedDecisions"]

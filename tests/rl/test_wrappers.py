@@ -1,5 +1,5 @@
-"""The trainer's wrappers: forced decisions are skipped without changing the return, and
-invalid actions of unmasked algorithms become valid ones by the documented rule."""
+"""The trainer's wrapper: forced decisions are skipped without changing the return (minus
+the day's cost), with the env's own fallback for the invalid actions of unmasked algorithms."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 
 import rlroute  # noqa: F401 - registers the environment
 from rlroute.bench.specs import truncate_horizon
+from rlroute.envs.versions import ENV_ID
 from rlroute.rl.algos import get_algo
 from rlroute.rl.train import TrainSettings, make_env
-from rlroute.rl.wrappers import InvalidActionFallback, SkipForcedDecisions
+from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenarios import load_scenario, scenario_names
 
 N_INTERVALS = 4  # a short day per scenario keeps this fast; long enough for real choices
@@ -104,46 +105,9 @@ def test_an_empty_day_is_replaced_and_not_charged_to_the_next() -> None:
 
 
 def test_no_choice_at_all_is_a_clear_error() -> None:
-    env = SkipForcedDecisions(gym.make("rlroute/CallCenter-v0", scenario="single_pool"))
+    env = SkipForcedDecisions(gym.make(ENV_ID, scenario="single_pool"))
     with pytest.raises(ValueError, match=r"nothing to learn.*work_conserving=false"):
         env.reset(seed=0)
-    env = SkipForcedDecisions(
-        gym.make("rlroute/CallCenter-v0", scenario="single_pool", work_conserving=False)
-    )
+    env = SkipForcedDecisions(gym.make(ENV_ID, scenario="single_pool", work_conserving=False))
     env.reset(seed=0)
     assert env.action_masks().all()  # assign or hold
-
-
-def test_fallback_rule() -> None:
-    env = InvalidActionFallback(gym.make("rlroute/CallCenter-v0", scenario="heterogeneous"))
-    pairs = env.unwrapped.pairs
-    names = env.unwrapped.action_names
-    n = len(names)
-    a = names.index("tech->generalists")
-    same_group = names.index("billing->generalists")
-    same_type = names.index("tech->experts")
-    other = names.index("vip->experts")
-    mask = np.zeros(n, dtype=bool)
-    mask[[same_group, same_type, other]] = True
-    assert env.fallback(a, mask) == same_group
-    mask[same_group] = False
-    assert env.fallback(a, mask) == same_type
-    mask[same_type] = False
-    assert env.fallback(a, mask) == other
-    mask[:] = False
-    mask[-1] = True
-    assert env.fallback(a, mask) == n - 1  # hold when nothing is assignable
-    assert pairs[a] == (2, 2)
-
-
-def test_fallback_never_lets_an_invalid_action_through() -> None:
-    env = InvalidActionFallback(gym.make("rlroute/CallCenter-v0", scenario="heterogeneous"))
-    env.reset(seed=1)
-    rng = np.random.default_rng(1)
-    replaced = 0
-    for _ in range(2000):
-        _obs, _r, done, _trunc, info = env.step(int(rng.integers(env.action_space.n)))
-        replaced += info["invalid_action"]
-        if done:
-            break
-    assert replaced > 0  # random actions are often invalid, and the env never raised
