@@ -1,4 +1,4 @@
-"""Environment speed: steps per second of ``rlroute/CallCenter-v0`` next to ``CartPole-v1``.
+"""Environment speed: steps per second of ``rlroute/CallCenter-v1`` next to ``CartPole-v1``.
 
 Run on demand (not a test)::
 
@@ -35,7 +35,7 @@ from collections.abc import Callable
 import gymnasium as gym
 import numpy as np
 
-import rlroute  # noqa: F401 - registers rlroute/CallCenter-v0
+import rlroute  # noqa: F401 - registers rlroute/CallCenter-v1
 from rlroute.scenario import Scenario
 from rlroute.sim import Simulator
 
@@ -96,7 +96,7 @@ def main() -> None:
 
     rng = np.random.default_rng(args.seed)
     cart_env = gym.make("CartPole-v1")
-    ours_env = gym.make("rlroute/CallCenter-v0", scenario=args.scenario)
+    ours_env = gym.make("rlroute/CallCenter-v1", scenario=args.scenario)
     sc = ours_env.unwrapped.scenario
     cart, ours, bare = [], [], []
     for _ in range(args.rounds):
@@ -114,7 +114,7 @@ def main() -> None:
     for name, rates in (
         ("CartPole-v1", cart),
         (
-            f"rlroute/CallCenter-v0 ({sc.name}: {len(sc.call_types)} types, "
+            f"rlroute/CallCenter-v1 ({sc.name}: {len(sc.call_types)} types, "
             f"{len(sc.agent_groups)} groups, {agents} agents)",
             ours,
         ),

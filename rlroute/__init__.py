@@ -5,7 +5,7 @@ train routing policies with stable-baselines3, benchmark them against classic ru
 them to ONNX.
 """
 
-import rlroute.envs.registration  # noqa: F401 - registers rlroute/CallCenter-v0
+import rlroute.envs.registration  # noqa: F401 - registers rlroute/CallCenter-v1
 from rlroute.scenario import Scenario, ScenarioError
 
 __version__ = "0.1.0"

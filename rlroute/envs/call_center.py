@@ -1,4 +1,4 @@
-"""``rlroute/CallCenter-v0``: a multi-skill call center's routing decisions as a Gymnasium env.
+"""``rlroute/CallCenter-v1``: a multi-skill call center's routing decisions as a Gymnasium env.
 
 The environment is a thin shell around :class:`rlroute.sim.Simulator`: one step is one decision
 epoch of the simulator (``sim.step(action)`` then ``sim.advance()``), so the environment, the
@@ -14,11 +14,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from rlroute.envs import render as _render
 from rlroute.envs.observation import Observer, observation_bounds, observation_names, observe
+from rlroute.envs.versions import ENV_ID
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
 from rlroute.sim.engine import Simulator
-from rlroute.sim.router import FIFORouter
 
 InvalidAction = Literal["raise", "fallback"]
 _INVALID_MODES = ("raise", "fallback")
@@ -53,22 +54,38 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
     assignment is; ``work_conserving=False`` makes hold always valid (needed to learn
     reservation policies).
 
+    Every action of the space is accepted (``env.step(env.action_space.sample())`` never raises,
+    so algorithms that ignore the mask, PPO, A2C, DQN, and the checkers of Gymnasium and SB3 work
+    unchanged): by default (``invalid_action="fallback"``) a masked action is replaced by a
+    valid one by a fixed, deterministic rule, :meth:`fallback_action`: an invalid pair (type
+    ``k``, group ``g``) becomes the valid pair of the same group with the lowest index (the free
+    agent takes another call), else the valid pair of the same type (the call goes to another
+    group), else the lowest valid action (hold when nothing is assignable, or an invalid hold
+    becomes the lowest valid assignment). ``info["invalid_action"]`` says whether this step's
+    action was replaced and ``info["invalid_actions"]`` counts replacements in the episode.
+    ``invalid_action="raise"`` is the strict option: a masked action raises ``ValueError``
+    naming it and why it is invalid, with the state unchanged.
+
     ## Observation Space
 
-    ``Box(low, high, (3K + 2G + 1,), float32)``, every entry normalised; names in
-    ``env.unwrapped.observation_names``. With ``K`` types and ``G`` groups:
+    ``Box(low, high, (3K + 2G + 1,), float32)`` (``3K + 3G + 1`` with ``observe_wrap_up``),
+    every entry normalised; names in ``env.unwrapped.observation_names``. With ``K`` types and
+    ``G`` groups:
 
     | Index          | Observation         | Min | Max | Meaning                                           |
     |----------------|---------------------|-----|-----|---------------------------------------------------|
     | 0 .. K-1       | ``queue/<type>``    | 0   | 10  | waiting calls per agent able to serve the type     |
     |                |                     |     |     | (peak head count of its groups)                   |
     | K .. 2K-1      | ``hol_wait/<type>`` | 0   | 10  | head-of-line wait / service-level target          |
-    | 2K .. 3K-1     | ``load/<type>``     | 0   | 10  | this interval's offered load (rate x mean handle   |
-    |                |                     |     |     | time) per scheduled agent able to serve the type; |
-    |                |                     |     |     | 0 after the horizon                               |
+    | 2K .. 3K-1     | ``load/<type>``     | 0   | 10  | this interval's offered load (rate x mean handle  |
+    |                |                     |     |     | time x the type's handle-time profile factor) per |
+    |                |                     |     |     | scheduled agent able to serve the type; 0 after   |
+    |                |                     |     |     | the horizon                                       |
     | 3K .. 3K+G-1   | ``idle/<group>``    | 0   | 1   | idle agents / scheduled head count                |
     | 3K+G .. 3K+2G-1| ``on_duty/<group>`` | 0   | 1   | scheduled head count / peak head count            |
     | 3K+2G          | ``time/elapsed``    | 0   | 1   | clock / horizon (1 during the final drain)        |
+    | 3K+2G+1 ..     | ``wrap_up/<group>`` | 0   | 1   | only with ``observe_wrap_up``: agents in          |
+    | 3K+3G          |                     |     |     | after-call work / scheduled head count            |
 
     Values above 10 are clipped. The same observation of any simulator is
     :func:`rlroute.envs.observation.observe` (used to serve a trained policy as a router).
@@ -109,23 +126,27 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
       ``"heterogeneous"``.
     * ``reward_scale`` (float, 1.0): multiplies the cost increase.
     * ``work_conserving`` (bool, True): mask hold whenever an assignment is possible.
-    * ``invalid_action`` (``"raise"`` or ``"fallback"``): what a masked-out action does.
-      ``"raise"`` (default) raises ``ValueError`` naming the action and why it is invalid, with
-      the state unchanged. ``"fallback"`` replaces it by the FIFO choice (oldest waiting call,
-      longest-idle eligible group; hold when nothing is assignable) and counts it in
-      ``info["invalid_actions"]`` (per episode). An action outside the action space always
-      raises.
+    * ``invalid_action`` (``"fallback"`` or ``"raise"``, default ``"fallback"``): what a
+      masked-out action does (see Action Space): replaced by :meth:`fallback_action` and
+      counted, or a ``ValueError``. A value that is not an action of the space (``-1``,
+      ``n``) always raises.
     * ``observe_wrap_up`` (bool, False): append ``wrap_up/<group>`` (agents in after-call work
       per scheduled agent) to the observation, for scenarios with wrap-up, where agents about
       to become free are not idle yet. Off by default, so the layout (and every trained
       policy's input) is unchanged.
 
-    ``reset`` takes no ``options``. Every step's ``info`` holds ``action_mask`` and
-    ``invalid_actions``.
+    * ``render_mode`` (``None``, ``"ansi"`` or ``"rgb_array"``): ``render()`` returns a text
+      snapshot (clock, queue and head-of-line wait per type, idle/talking/wrap-up agents per
+      group), or a ``uint8`` picture of the same, of constant shape ``(H, W, 3)`` per scenario,
+      drawn with NumPy (see :mod:`rlroute.envs.render`); ``metadata["render_fps"]`` is the frame
+      rate of videos (``gymnasium.wrappers.RecordVideo``), one frame per decision.
+
+    ``reset`` takes no ``options``. Every step's ``info`` holds ``action_mask``,
+    ``invalid_action`` and ``invalid_actions``.
 
     >>> import gymnasium as gym
     >>> import rlroute
-    >>> env = gym.make("rlroute/CallCenter-v0", scenario="n_design")
+    >>> env = gym.make("rlroute/CallCenter-v1", scenario="n_design")
     >>> obs, info = env.reset(seed=0)
     >>> env.unwrapped.action_names
     ['A->dedicated', 'A->flex', 'B->flex', 'hold']
@@ -140,13 +161,30 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
     ...     obs, reward, terminated, truncated, info = env.step(action)
     >>> sorted(k for k in ("asa", "service_level", "cost") if k in info["kpis"])
     ['asa', 'cost', 'service_level']
+    >>> _ = env.reset(seed=0)
+    >>> _, _, _, _, info = env.step(env.action_space.sample())  # masked or not: never raises
+    >>> sorted(k for k in info if k.startswith("invalid"))
+    ['invalid_action', 'invalid_actions']
 
     ## Version History
 
+    * v1: ``load/<type>`` follows the type's handle-time profile (offered load = rate x mean
+      handle time x the interval's profile factor; v0 ignored the profile); the
+      ``observe_wrap_up`` option (``wrap_up/<group>`` appended, off by default); a masked
+      action falls back to a valid one by default (``invalid_action="fallback"``, the rule of
+      the trainer's former ``InvalidActionFallback`` wrapper; v0 raised by default and its
+      fallback was FIFO's choice), with ``info["invalid_action"]``; ``"ansi"`` and
+      ``"rgb_array"`` render modes. Layout, actions, dynamics and reward are otherwise
+      unchanged: on scenarios without a handle-time profile the default observation is v0's,
+      value for value, and policies trained on v0 there were re-validated (see the studies'
+      READMEs).
     * v0: initial version.
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 - Gymnasium's convention
+    metadata: dict[str, Any] = {  # noqa: RUF012 - Gymnasium's convention
+        "render_modes": ["ansi", "rgb_array"],
+        "render_fps": 8,
+    }
 
     def __init__(
         self,
@@ -154,14 +192,16 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         *,
         reward_scale: float = 1.0,
         work_conserving: bool = True,
-        invalid_action: InvalidAction = "raise",
+        invalid_action: InvalidAction = "fallback",
         observe_wrap_up: bool = False,
         render_mode: str | None = None,
     ) -> None:
         if invalid_action not in _INVALID_MODES:
             raise ValueError(f"invalid_action={invalid_action!r}; use one of {_INVALID_MODES}")
-        if render_mode is not None:
-            raise ValueError(f"render_mode={render_mode!r}: CallCenter-v0 does not render")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode={render_mode!r}: {ENV_ID} renders {self.metadata['render_modes']}"
+            )
         self.scenario = load_scenario(scenario)
         self.reward_scale = float(reward_scale)
         self.work_conserving = bool(work_conserving)
@@ -183,11 +223,12 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         self._observe = Observer(sc, self.observe_wrap_up)
         self._n_actions = self.HOLD + 1
         self._sim: Simulator | None = None
-        self._fifo = FIFORouter()
         self._valid: list[bool] = [False] * self.HOLD + [True]
         self._mask = np.array(self._valid, dtype=bool)
         self._last_cost = 0.0
         self._n_invalid = 0
+        self._last_action: int | None = None
+        self._peak = [max(sc.head_counts(g)) for g in range(len(sc.agent_groups))]
 
     # ------------------------------------------------------------------ Gymnasium API
     def reset(
@@ -197,12 +238,13 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         # A seeded reset replays Simulator(scenario, seed): the benchmark's day for that seed.
         day_seed = seed if seed is not None else int(self.np_random.integers(2**63))
         sim = self._sim = Simulator(self.scenario, day_seed)
-        self._fifo.reset(sim)
         self._last_cost = 0.0
         self._n_invalid = 0
+        self._last_action = None
         sim.advance()  # to the first decision; a day without any ends at the first step (hold)
         obs = self._observe(sim)
-        return obs, {"action_mask": self._update_mask(sim), "invalid_actions": 0}
+        mask = self._update_mask(sim)
+        return obs, {"action_mask": mask, "invalid_action": False, "invalid_actions": 0}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         sim = self._sim
@@ -211,11 +253,13 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         a = int(action)
         # Checked against the private copy of the mask: what a caller does to the returned
         # array cannot make an invalid action pass.
-        if not (0 <= a < self._n_actions and self._valid[a]):
+        replaced = not (0 <= a < self._n_actions and self._valid[a])
+        if replaced:
             if self.invalid_action == "raise" or not 0 <= a < self._n_actions:
                 raise ValueError(self._why_invalid(sim, a))
-            a = self._fifo.act(sim)
+            a = self.fallback_action(a)
             self._n_invalid += 1
+        self._last_action = a
         sim.step(a)
         alive = sim.advance()
         cost = sim.cost
@@ -223,7 +267,11 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         self._last_cost = cost
         obs = self._observe(sim)
         mask = self._update_mask(sim)
-        info: dict[str, Any] = {"action_mask": mask, "invalid_actions": self._n_invalid}
+        info: dict[str, Any] = {
+            "action_mask": mask,
+            "invalid_action": replaced,
+            "invalid_actions": self._n_invalid,
+        }
         if not alive:
             info["kpis"] = sim.report().overall
         return obs, reward, not alive, False, info
@@ -231,6 +279,38 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
     def action_masks(self) -> np.ndarray:
         """Valid actions of the current decision epoch (for sb3-contrib's MaskablePPO)."""
         return self._mask
+
+    def fallback_action(self, action: int, mask: np.ndarray | None = None) -> int:
+        """The valid action that replaces ``action`` under ``mask`` (default: the current
+        epoch's): the action itself when valid, else the lowest valid pair of the same group,
+        else of the same type, else the lowest valid action (see Action Space)."""
+        valid_mask = self._valid if mask is None else [bool(v) for v in mask]
+        if valid_mask[action]:
+            return action
+        valid = [b for b, ok in enumerate(valid_mask) if ok]
+        pairs = self.pairs
+        if action < len(pairs):
+            k, g = pairs[action]
+            for same in (1, 0):  # same group first, then same type
+                key = (k, g)[same]
+                for b in valid:
+                    if b < len(pairs) and pairs[b][same] == key:
+                        return b
+        return valid[0]
+
+    def render(self) -> str | np.ndarray | None:
+        """The current epoch as text (``"ansi"``) or a picture (``"rgb_array"``)."""
+        if self.render_mode is None:
+            gym.logger.warn(
+                f"render() without a render_mode: make {ENV_ID} with render_mode='ansi' or "
+                "'rgb_array'"
+            )
+            return None
+        sim = self.sim
+        if self.render_mode == "ansi":
+            last = self._last_action
+            return _render.text(sim, None if last is None else self.action_names[last])
+        return _render.draw(sim, self._observe(sim), self._peak)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -269,8 +349,8 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
             )
         return (
             f"invalid action {a} ({self.action_names[a]!r}) at t={sim.now:.1f}s: {why}; "
-            f"valid actions now: {valid} (see action_masks(); invalid_action='fallback' "
-            "replaces invalid actions by the FIFO choice)"
+            f"valid actions now: {valid} (see action_masks(); the default "
+            "invalid_action='fallback' replaces invalid actions by a valid one)"
         )
 
 

@@ -110,6 +110,7 @@ def export_run(
             "num_timesteps": info.num_timesteps,
             "delivered": info.delivered,
         },
+        env_revalidated=dict(info.env_revalidated),
     )
     side = sidecar.save(sidecar_path(out_path))
     return out_path, side

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlroute.envs.versions import env_version_problem
+
 SIDECAR_FORMAT = 1
 INPUT_OBS = "obs"
 INPUT_MASK = "action_mask"
@@ -61,6 +63,7 @@ class Sidecar:
     )
     format: int = SIDECAR_FORMAT
     source: dict[str, Any] = field(default_factory=dict)
+    env_revalidated: dict[str, Any] = field(default_factory=dict)  # see RunInfo's
 
     @property
     def obs_dim(self) -> int:
@@ -100,6 +103,9 @@ class Sidecar:
         missing = [n for n in missing if n not in ("inputs", "outputs", "format", "source")]
         if missing:
             raise SidecarError(f"{path}: sidecar lacks fields {missing}")
+        problem = env_version_problem(data["env_id"], data["env_version"])
+        if problem is not None:  # before anything is built for the wrong environment
+            raise SidecarError(f"{path}: {problem}")
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def check_env(

@@ -2,7 +2,7 @@
 
 The names are the files of the ``algo`` config group. An algorithm is *masked* when it reads
 the environment's ``action_masks()`` itself (sb3-contrib's MaskablePPO); the others see every
-action and rely on :class:`rlroute.rl.wrappers.InvalidActionFallback` during training, while
+action and rely on the environment's fallback for masked actions during training, while
 the router and the ONNX graph always pick the best *valid* action.
 """
 

@@ -38,7 +38,7 @@ def _env_kwargs(options: dict[str, Any]) -> dict[str, Any]:
 
 def make_base_env(env_id: str, scenario: Scenario, **kwargs: Any) -> gym.Env:
     """``gym.make(env_id, scenario=...)`` with a clear error for an unknown id."""
-    import rlroute.envs  # noqa: F401 - registers rlroute/CallCenter-v0
+    import rlroute.envs  # noqa: F401 - registers rlroute/CallCenter-v1
 
     try:
         return gym.make(env_id, scenario=scenario, **_env_kwargs(kwargs))

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from rlroute.envs.versions import env_version_problem
+
 MODEL_FILE = "model.zip"
 VECNORM_FILE = "vecnormalize.pkl"
 RUN_INFO_FILE = "run.json"
@@ -106,6 +108,9 @@ class RunInfo:
     delivered_step: int = 0
     num_timesteps: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # Set when a policy trained on an older env version was re-validated under ``env_id``
+    # (which version it was trained on, how it was checked); empty for runs trained on it.
+    env_revalidated: dict[str, Any] = field(default_factory=dict)
 
     def save(self, run_dir: str | Path) -> Path:
         path = Path(run_dir) / RUN_INFO_FILE
@@ -197,6 +202,9 @@ def load_run(path: str | Path, device: str = "cpu") -> LoadedRun:
 
     run_dir, model_path = resolve_model(path)
     info = RunInfo.load(run_dir)
+    problem = env_version_problem(info.env_id, info.env_version)
+    if problem is not None:
+        raise RunError(f"{run_dir / RUN_INFO_FILE}: {problem}")
     spec = get_algo(info.algo)
     vn_path = vecnorm_for(model_path)
     obs_norm = (

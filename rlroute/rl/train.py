@@ -37,6 +37,7 @@ from stable_baselines3.common.logger import (
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import rlroute
+from rlroute.envs.versions import ENV_ID
 from rlroute.rl.algos import AlgoSpec, get_algo, sb3_kwargs
 from rlroute.rl.callbacks import (
     KPIEvalCallback,
@@ -58,7 +59,7 @@ from rlroute.rl.runs import (
     check_names,
     config_hash,
 )
-from rlroute.rl.wrappers import InvalidActionFallback, SkipForcedDecisions
+from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenario import Scenario, ScenarioError
 from rlroute.scenarios import load_scenario
 
@@ -78,9 +79,9 @@ class TrainSettings:
     n_envs: int = 1
     device: str = "cpu"
     torch_threads: int = 1
-    env_id: str = "rlroute/CallCenter-v0"
+    env_id: str = ENV_ID
     work_conserving: bool = True
-    invalid_action: str = "fallback"  # for unmasked algorithms: "fallback" or "error"
+    invalid_action: str = "fallback"  # the env's own option: "fallback" or "raise"
     skip_forced: bool = True
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     reward_scale: float = 1.0
@@ -113,8 +114,10 @@ class TrainSettings:
         rw = cfg.get("reward") or {}
         scenario = load_scenario(cfg["scenario"])
         invalid = str(env.get("invalid_action", "fallback"))
-        if invalid not in ("fallback", "error"):
-            raise ValueError(f"env.invalid_action: {invalid!r}; use 'fallback' or 'error'")
+        if invalid not in ("fallback", "raise"):
+            raise ValueError(f"env.invalid_action: {invalid!r}; use 'fallback' or 'raise'")
+        if "invalid_action" in (env.get("kwargs") or {}):
+            raise ValueError("env.kwargs.invalid_action: set env.invalid_action instead")
         deliver = str(cfg.get("deliver", "best"))
         if deliver not in ("best", "last"):
             raise ValueError(f"deliver: {deliver!r}; use 'best' or 'last'")
@@ -128,7 +131,7 @@ class TrainSettings:
             n_envs=int(cfg.get("n_envs", 1)),
             device=str(cfg.get("device", "cpu")),
             torch_threads=int(cfg.get("torch_threads", 1)),
-            env_id=str(env.get("id", "rlroute/CallCenter-v0")),
+            env_id=str(env.get("id", ENV_ID)),
             work_conserving=bool(env.get("work_conserving", True)),
             invalid_action=invalid,
             skip_forced=bool(env.get("skip_forced", True)),
@@ -188,7 +191,11 @@ def train_env_seed(seed: int) -> int:
 
 
 def make_env(settings: TrainSettings, scenario: Scenario | None = None) -> gym.Env:
-    """One training environment with the trainer's wrappers (see :mod:`rlroute.rl.wrappers`)."""
+    """One training environment with the trainer's wrapper (see :mod:`rlroute.rl.wrappers`).
+
+    Invalid actions of unmasked algorithms are the env's business (``env.invalid_action``:
+    its fallback rule by default, or an error); masked algorithms never send one.
+    """
     from rlroute.rl.envinfo import make_base_env
 
     env = make_base_env(
@@ -196,12 +203,11 @@ def make_env(settings: TrainSettings, scenario: Scenario | None = None) -> gym.E
         scenario or settings.scenario,
         reward_scale=settings.reward_scale,
         work_conserving=settings.work_conserving,
+        invalid_action=settings.invalid_action,
         **settings.env_kwargs,
     )
     if settings.skip_forced:
         env = SkipForcedDecisions(env)
-    if not settings.algo.masked and settings.invalid_action == "fallback":
-        env = InvalidActionFallback(env)
     return env
 
 

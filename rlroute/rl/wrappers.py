@@ -1,14 +1,16 @@
-"""Gymnasium wrappers the trainer puts around ``rlroute/CallCenter-v0``.
+"""The Gymnasium wrapper the trainer puts around ``rlroute/CallCenter-v1``.
 
-* :class:`SkipForcedDecisions`: decision epochs with a single valid action are stepped
-  automatically and their rewards summed into the next real decision, so the agent's samples
-  are all choices that matter (with work-conserving masking, about half the epochs of the
-  heterogeneous scenario offer only one assignment).
-* :class:`InvalidActionFallback`: for algorithms that do not read the mask (PPO, A2C, DQN), an
-  invalid action becomes a valid one by a fixed rule, instead of an exception.
+:class:`SkipForcedDecisions`: decision epochs with a single valid action are stepped
+automatically and their rewards summed into the next real decision, so the agent's samples are
+all choices that matter (with work-conserving masking, about half the epochs of the
+heterogeneous scenario offer only one assignment). It keeps ``action_masks()`` and
+``info["action_mask"]`` current, so sb3-contrib's MaskablePPO sees the mask of the decision it
+is actually asked to make.
 
-Both keep ``action_masks()`` and ``info["action_mask"]`` current, so sb3-contrib's MaskablePPO
-sees the mask of the decision it is actually asked to make.
+Invalid actions of algorithms that ignore the mask (PPO, A2C, DQN) need no wrapper: the
+environment itself replaces them by a valid one by default (``invalid_action="fallback"``, see
+:meth:`rlroute.envs.CallCenterEnv.fallback_action`; v0's ``InvalidActionFallback`` wrapper, same
+rule, is gone).
 """
 
 from __future__ import annotations
@@ -30,13 +32,17 @@ class SkipForcedDecisions(gym.Wrapper):
     """Step decision epochs that offer exactly one valid action without asking the agent.
 
     The reward returned is the sum of the rewards of the forced steps and of the agent's own
-    step, so the episode return (the scenario's cost) is unchanged. ``info["forced_steps"]``
-    counts the steps taken automatically after the agent's action.
+    step, so the episode return (minus the day's cost) is unchanged: the forced steps that
+    ``reset`` takes before the first real choice are carried into the first step's reward, and
+    a day without any real choice is replaced by a new one whose return starts from zero (the
+    episode returned is the day the agent plays). ``info["forced_steps"]`` counts the steps
+    taken automatically after the agent's action (plus, on the first step, those of ``reset``).
     """
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
         self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
+        self._carry, self._carry_steps = 0.0, 0
 
     #: Days in a row without a single real choice before giving up (see ``reset``).
     max_empty_days = 3
@@ -45,10 +51,14 @@ class SkipForcedDecisions(gym.Wrapper):
         obs, info = self.env.reset(**kwargs)
         mask = _mask_of(self.env, info)
         empty_days = 0
+        carry, forced = 0.0, 0
         while mask.sum() == 1:
-            obs, _, terminated, truncated, info = self.env.step(int(np.flatnonzero(mask)[0]))
+            obs, reward, terminated, truncated, info = self.env.step(int(np.flatnonzero(mask)[0]))
+            carry += float(reward)
+            forced += 1
             mask = _mask_of(self.env, info)
             if terminated or truncated:  # a day without a single choice: start another one
+                carry, forced = 0.0, 0  # that day is not the episode returned
                 empty_days += 1
                 if empty_days >= self.max_empty_days:
                     raise ValueError(
@@ -60,12 +70,16 @@ class SkipForcedDecisions(gym.Wrapper):
                 obs, info = self.env.reset()
                 mask = _mask_of(self.env, info)
         self._mask = mask
+        # Rewards (cost) of the forced steps before the first real choice: paid out with the
+        # first step's reward, so the episode return is exactly minus the day's cost.
+        self._carry, self._carry_steps = carry, forced
         return obs, info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(action)
-        total = float(reward)
-        forced = 0
+        total = self._carry + float(reward)
+        forced = self._carry_steps
+        self._carry, self._carry_steps = 0.0, 0
         mask = _mask_of(self.env, info)
         while not (terminated or truncated) and mask.sum() == 1:
             obs, reward, terminated, truncated, info = self.env.step(int(np.flatnonzero(mask)[0]))
@@ -80,51 +94,4 @@ class SkipForcedDecisions(gym.Wrapper):
         return self._mask.copy()
 
 
-class InvalidActionFallback(gym.Wrapper):
-    """Map an invalid action to a valid one, for algorithms that ignore the mask.
-
-    Rule (fixed, documented, deterministic): an invalid pair (type k, group g) becomes the
-    valid pair of the same group g with the lowest index (the free agent takes another call),
-    else the valid pair of the same type k (the call goes to another group), else the lowest
-    valid action (hold when nothing is assignable, or hold when not work-conserving).
-    ``info["invalid_action"]`` is True when the agent's action was replaced.
-    """
-
-    def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
-        self._pairs: list[tuple[int, int]] = list(env.unwrapped.pairs)  # type: ignore[attr-defined]
-        self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
-
-    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        obs, info = self.env.reset(**kwargs)
-        self._mask = _mask_of(self.env, info)
-        return obs, info
-
-    def fallback(self, action: int, mask: np.ndarray) -> int:
-        """The valid action that replaces ``action`` under ``mask``."""
-        if mask[action]:
-            return action
-        valid = np.flatnonzero(mask)
-        pairs = self._pairs
-        if action < len(pairs):
-            k, g = pairs[action]
-            same_group = [a for a in valid if a < len(pairs) and pairs[a][1] == g]
-            same_type = [a for a in valid if a < len(pairs) and pairs[a][0] == k]
-            for candidates in (same_group, same_type):
-                if candidates:
-                    return int(candidates[0])
-        return int(valid[0])
-
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        a = int(action)
-        valid = self.fallback(a, self._mask)
-        obs, reward, terminated, truncated, info = self.env.step(valid)
-        info["invalid_action"] = valid != a
-        self._mask = _mask_of(self.env, info)
-        return obs, reward, terminated, truncated, info
-
-    def action_masks(self) -> np.ndarray:
-        return self._mask.copy()
-
-
-__all__ = ["InvalidActionFallback", "SkipForcedDecisions"]
+__all__ = ["SkipForcedDecisions"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-import rlroute  # noqa: F401 - registers rlroute/CallCenter-v0
+import rlroute  # noqa: F401 - registers rlroute/CallCenter-v1
 from rlroute.bench.specs import truncate_horizon
+from rlroute.envs.versions import ENV_ID
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
 
-ENV_ID = "rlroute/CallCenter-v0"
+__all__ = ["ENV_ID", "rollout", "short"]
 
 
 def short(name: str, n_intervals: int = 2) -> Scenario:

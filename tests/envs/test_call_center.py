@@ -1,4 +1,4 @@
-"""rlroute/CallCenter-v0: API conformance, seeding, masks, invalid actions, reward and episode
+"""rlroute/CallCenter-v1: API conformance, seeding, masks, invalid actions, reward and episode
 end, and a MaskablePPO smoke test."""
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ def test_spaces_and_names(hetero) -> None:
 
 
 def test_gymnasium_env_checker(n_design) -> None:
-    """The checkers step with unmasked random actions, so they run in fallback mode."""
+    """The checkers step with unmasked random actions: the default fallback accepts them."""
     from gymnasium.utils.env_checker import check_env
 
-    env = gym.make(ENV_ID, scenario=n_design, invalid_action="fallback").unwrapped
+    env = gym.make(ENV_ID, scenario=n_design).unwrapped
     assert isinstance(env, CallCenterEnv)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no checker warning either
@@ -70,7 +70,7 @@ def test_sb3_env_checker(n_design) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_env(gym.make(ENV_ID, scenario=n_design, invalid_action="fallback").unwrapped)
+        check_env(gym.make(ENV_ID, scenario=n_design).unwrapped)
 
 
 def test_sync_vector_env(n_design) -> None:
@@ -141,7 +141,7 @@ def test_episode_end_kpis_and_reward_sum(hetero) -> None:
 
 
 def test_masks_match_the_state_and_invalid_actions_raise(hetero) -> None:
-    env = gym.make(ENV_ID, scenario=hetero)
+    env = gym.make(ENV_ID, scenario=hetero, invalid_action="raise")
     base = env.unwrapped
     _, info = env.reset(seed=2)
     rng = np.random.default_rng(0)
@@ -170,7 +170,7 @@ def test_masks_match_the_state_and_invalid_actions_raise(hetero) -> None:
 
 
 def test_hold_message_and_non_work_conserving_option(n_design) -> None:
-    env = gym.make(ENV_ID, scenario=n_design)
+    env = gym.make(ENV_ID, scenario=n_design, invalid_action="raise")
     _, info = env.reset(seed=0)
     assert info["action_mask"][:-1].any()
     with pytest.raises(ValueError, match="hold is masked: the environment is work-conserving"):
@@ -184,28 +184,58 @@ def test_hold_message_and_non_work_conserving_option(n_design) -> None:
     assert info["action_mask"][-1]
 
 
-def test_fallback_replaces_invalid_actions_by_fifo_and_counts_them(hetero) -> None:
-    """Always sending an invalid action (when there is one) in fallback mode is FIFO."""
-    env = gym.make(ENV_ID, scenario=hetero, invalid_action="fallback")
-    ref = gym.make(ENV_ID, scenario=hetero)
+def test_fallback_rule(hetero) -> None:
+    """Same group first, then same type, then the lowest valid action."""
+    env = gym.make(ENV_ID, scenario=hetero).unwrapped
+    names = env.action_names
+    n = len(names)
+    a = names.index("tech->generalists")
+    same_group = names.index("billing->generalists")
+    same_type = names.index("tech->experts")
+    other = names.index("vip->experts")
+    mask = np.zeros(n, dtype=bool)
+    mask[[same_group, same_type, other]] = True
+    assert env.fallback_action(a, mask) == same_group
+    mask[same_group] = False
+    assert env.fallback_action(a, mask) == same_type
+    mask[same_type] = False
+    assert env.fallback_action(a, mask) == other
+    mask[:] = False
+    mask[-1] = True
+    assert env.fallback_action(a, mask) == n - 1  # hold when nothing is assignable
+    mask[[other, -1]] = [True, False]
+    assert env.fallback_action(n - 1, mask) == other  # a masked hold: lowest valid pair
+    assert env.pairs[a] == (2, 2)
+
+
+def test_fallback_replaces_invalid_actions_and_counts_them(hetero) -> None:
+    """With default arguments a masked action is replaced by the rule (the same trajectory as
+    sending the rule's choice), flagged in info and counted per episode."""
+    env = gym.make(ENV_ID, scenario=hetero)
+    ref = gym.make(ENV_ID, scenario=hetero, invalid_action="raise")
     obs, info = env.reset(seed=5)
     ref_obs, _ = ref.reset(seed=5)
-    fifo = FIFORouter()
-    fifo.reset(ref.unwrapped.sim)
+    assert info["invalid_action"] is False and info["invalid_actions"] == 0
+    rng = np.random.default_rng(5)
     n_invalid, terminated = 0, False
     while not terminated:
         mask = info["action_mask"]
-        invalid = np.flatnonzero(~mask)
-        sent = int(invalid[0]) if invalid.size else int(np.flatnonzero(mask)[0])
-        n_invalid += bool(invalid.size)
+        sent = int(rng.integers(env.action_space.n))
+        replaced = not mask[sent]
+        n_invalid += replaced
+        expected = env.unwrapped.fallback_action(sent)
         obs, reward, terminated, _, info = env.step(sent)
-        ref_obs, ref_reward, ref_terminated, _, _ = ref.step(fifo.act(ref.unwrapped.sim))
+        ref_obs, ref_reward, ref_terminated, _, _ = ref.step(expected)
         assert np.array_equal(obs, ref_obs) and reward == ref_reward
         assert terminated == ref_terminated
+        assert info["invalid_action"] is replaced
         assert info["invalid_actions"] == n_invalid
-    assert n_invalid > 0
-    with pytest.raises(ValueError, match="outside the action space"):
-        env.step(-1)
+    assert n_invalid > 10
+    _, info = env.reset(seed=6)
+    assert info["invalid_actions"] == 0  # per episode
+    for bad in (-1, env.action_space.n):
+        with pytest.raises(ValueError, match="outside the action space"):
+            env.step(bad)
 
 
 def test_observation_values(n_design) -> None:

@@ -1,4 +1,4 @@
-"""rlroute/CallCenter-v0 on a scenario with after-call work (wrap-up): the checkers pass,
+"""rlroute/CallCenter-v1 on a scenario with after-call work (wrap-up): the checkers pass,
 agents in wrap-up are not idle in the observation, and a seeded episode is the benchmark day."""
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def test_env_checkers_pass_with_wrap_up(wrapped) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gym_check(gym.make(ENV_ID, scenario=wrapped, invalid_action="fallback").unwrapped)
-        sb3_check(gym.make(ENV_ID, scenario=wrapped, invalid_action="fallback").unwrapped)
+        gym_check(gym.make(ENV_ID, scenario=wrapped).unwrapped)
+        sb3_check(gym.make(ENV_ID, scenario=wrapped).unwrapped)
 
 
 def test_wrap_up_agents_are_not_idle_in_the_observation(wrapped) -> None:
@@ -89,8 +89,4 @@ def test_observe_wrap_up_adds_the_agents_in_after_call_work(wrapped) -> None:
     assert seen > 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gym_check(
-            gym.make(
-                ENV_ID, scenario=wrapped, observe_wrap_up=True, invalid_action="fallback"
-            ).unwrapped
-        )
+        gym_check(gym.make(ENV_ID, scenario=wrapped, observe_wrap_up=True).unwrapped)

@@ -39,7 +39,8 @@ def test_graph_inputs_outputs_and_dynamic_batch(exported) -> None:
     assert set(ins) == {"obs", "action_mask"} and outs == ["masked_logits", "action"]
     assert ins["action_mask"].type.tensor_type.elem_type == onnx.TensorProto.BOOL
     side = Sidecar.load(onnx_path.with_suffix(".json"))
-    assert side.env_id == "rlroute/CallCenter-v0" and side.action_names[-1] == "hold"
+    assert side.env_id == "rlroute/CallCenter-v1" and side.env_version == 1
+    assert side.action_names[-1] == "hold"
     assert len(side.obs_mean) == len(side.observation_names) == side.obs_dim
     policy = OnnxPolicy(onnx_path)
     rng = np.random.default_rng(0)
@@ -116,9 +117,9 @@ def test_sidecar_mismatch_fails_clearly(exported, tmp_path) -> None:
     bad = _tamper(onnx_path, tmp_path, observation_names=names)
     with pytest.raises(SidecarError, match=r"observation 2: policy 'queue/elsewhere'"):
         Simulator(sc, 0).run(OnnxRouter(bad))
-    bad = _tamper(onnx_path, tmp_path, env_version=3)
-    with pytest.raises(SidecarError, match="policy trained on v3, environment is v0"):
-        Simulator(sc, 0).run(OnnxRouter(bad))
+    bad = _tamper(onnx_path, tmp_path, env_id="rlroute/CallCenter-v0", env_version=0)
+    with pytest.raises(SidecarError, match=r"trained on rlroute/CallCenter-v0 \(v0\) but this "):
+        OnnxRouter(bad)
     bad = _tamper(onnx_path, tmp_path, observation_names=names[:-1])
     with pytest.raises(SidecarError, match=r"input 'obs' has width"):
         OnnxRouter(bad)

@@ -11,8 +11,8 @@ from rlroute.export.sidecar import Sidecar, SidecarError, sidecar_path
 
 def _sidecar() -> Sidecar:
     return Sidecar(
-        env_id="rlroute/CallCenter-v0",
-        env_version=0,
+        env_id="rlroute/CallCenter-v1",
+        env_version=1,
         scenario="s",
         scenario_hash="h",
         algo="maskable_ppo",
@@ -41,7 +41,7 @@ def test_matching_env_passes() -> None:
     s = _sidecar()
     s.check_env(
         env_id=s.env_id,
-        env_version=0,
+        env_version=1,
         observation_names=list(s.observation_names),
         action_names=list(s.action_names),
         where="x",
@@ -51,8 +51,8 @@ def test_matching_env_passes() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"env_version": 1}, r"env version: policy trained on v0, environment is v1"),
-        ({"env_id": "other/Env-v0"}, r"env id: policy 'rlroute/CallCenter-v0'"),
+        ({"env_version": 2}, r"env version: policy trained on v1, environment is v2"),
+        ({"env_id": "other/Env-v0"}, r"env id: policy 'rlroute/CallCenter-v1'"),
         (
             {"observation_names": ["queue/a", "wait/b"]},
             r"observation 1: policy 'queue/b', environment 'wait/b'",
@@ -88,3 +88,24 @@ def test_missing_or_bad_sidecar(tmp_path) -> None:
     (tmp_path / "policy.json").write_text(json.dumps({"format": 1, "env_id": "x"}))
     with pytest.raises(SidecarError, match="lacks fields"):
         Sidecar.load(tmp_path / "policy.json")
+
+
+@pytest.mark.parametrize(
+    ("env_id", "version"), [("rlroute/CallCenter-v0", 0), ("rlroute/CallCenter-v1", 0)]
+)
+def test_a_policy_of_another_env_version_is_refused_on_load(tmp_path, env_id, version) -> None:
+    s = _sidecar()
+    s.env_id, s.env_version = env_id, version
+    path = s.save(tmp_path / "policy.json")
+    with pytest.raises(
+        SidecarError,
+        match=rf"policy.json: the policy was trained on {env_id} \(v{version}\) but this "
+        r"rlroute provides rlroute/CallCenter-v1 \(v1\)",
+    ):
+        Sidecar.load(path)
+
+
+def test_a_revalidated_policy_records_it(tmp_path) -> None:
+    s = _sidecar()
+    s.env_revalidated = {"trained_on": "rlroute/CallCenter-v0"}
+    assert Sidecar.load(s.save(tmp_path / "policy.json")).env_revalidated == s.env_revalidated

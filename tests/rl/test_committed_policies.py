@@ -41,3 +41,18 @@ def test_committed_policy_reproduces_its_table(study, scenario, run, label) -> N
     if (run_dir / "policy.onnx").exists():
         onnx_kpis = Simulator(sc, 0).run(OnnxRouter(run_dir / "policy.onnx")).overall
         assert onnx_kpis == torch_kpis
+
+
+def test_committed_runs_name_the_env_they_were_validated_on() -> None:
+    """Trained on v0, re-validated under v1 (experiments/revalidate_env_v1.py): every
+    committed run and sidecar says so, and loads under v1."""
+    import json
+
+    from rlroute.envs.versions import ENV_ID, ENV_VERSION
+
+    runs = sorted(ROOT.glob("*/runs*/seed*/run.json"))
+    assert runs
+    for path in runs + sorted(ROOT.glob("*/runs*/seed*/policy.json")):
+        data = json.loads(path.read_text())
+        assert (data["env_id"], data["env_version"]) == (ENV_ID, ENV_VERSION), path
+        assert data["env_revalidated"]["trained_on"] == "rlroute/CallCenter-v0", path

@@ -126,5 +126,26 @@ def test_model_from_other_layout_fails_clearly(tiny_run, tmp_path) -> None:
         load_run(copy)
 
 
+def test_run_of_another_env_version_is_refused(tiny_run, tmp_path) -> None:
+    """A run records the env it was trained on; loading it for another version fails naming
+    both (here a run of v0, which v1 replaced), before the model is even read."""
+    run_dir, _ = tiny_run
+    import shutil
+
+    info = RunInfo.load(run_dir)
+    assert (info.env_id, info.env_version, info.env_revalidated) == ("rlroute/CallCenter-v1", 1, {})
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    data = json.loads((copy / "run.json").read_text())
+    data.update(env_id="rlroute/CallCenter-v0", env_version=0)
+    (copy / "run.json").write_text(json.dumps(data))
+    with pytest.raises(
+        RunError,
+        match=r"run.json: the policy was trained on rlroute/CallCenter-v0 \(v0\) but this "
+        r"rlroute provides rlroute/CallCenter-v1 \(v1\)",
+    ):
+        load_run(copy)
+
+
 def test_torch_stays_on_few_threads(tiny_run) -> None:
     assert torch.get_num_threads() == 1
