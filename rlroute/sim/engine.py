@@ -113,6 +113,9 @@ class Call:
     # ``wrap_u`` (the wrap-up quantile) and ``wrap_up`` (its duration, set at service start)
     # are set only in scenarios with wrap-up: a slot never assigned costs nothing. ``balk_u``
     # is set only on repeat calls (a first-time caller's balk draw travels with its arrival).
+    balk_u: float
+    wrap_u: float
+    wrap_up: float
 
     def __init__(
         self,

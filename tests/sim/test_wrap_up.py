@@ -224,5 +224,5 @@ def test_yaml_round_trip_keeps_wrap_up(tmp_path) -> None:
 def test_bad_wrap_up_is_refused_naming_the_field(wrap_up, message) -> None:
     data = Scenario.single_pool(60.0, 60.0, 2).to_dict()
     data["agent_groups"][0]["skills"]["call"]["wrap_up"] = wrap_up
-    with pytest.raises(ScenarioError, match=r"agent_groups\.0\.skills\.call\." + message):
+    with pytest.raises(ScenarioError, match=r"agent_groups\[0\]\.skills\.call\." + message):
         Scenario.from_dict(data, source="wrap.yaml")
