@@ -27,7 +27,7 @@ import yaml
 # The benchmark builds every registered router by name, learned ones included: importing
 # their layers registers ``sb3`` (rlroute.rl) and ``onnx`` (rlroute.export). Both imports are
 # light; torch and onnxruntime load only when such a router is built.
-import rlroute.export  # noqa: F401 - registers router "onnx"
+import rlroute.export  # registers router "onnx"
 import rlroute.rl  # noqa: F401 - registers router "sb3"
 from rlroute.policies import ROUTERS, make_router
 from rlroute.scenario import Scenario, ScenarioError

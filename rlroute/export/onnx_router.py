@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rlroute.policies.model_cache import load_once
 from rlroute.export.sidecar import (
     INPUT_MASK,
     INPUT_OBS,
@@ -26,6 +25,7 @@ from rlroute.export.sidecar import (
     SidecarError,
     sidecar_path,
 )
+from rlroute.policies.model_cache import load_once
 
 if TYPE_CHECKING:
     from rlroute.rl.envinfo import SimObserver

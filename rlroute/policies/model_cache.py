@@ -27,10 +27,7 @@ LOADS: dict[str, int] = {}
 def file_stamp(path: str | Path) -> tuple[str, tuple[tuple[str, int, int], ...]]:
     """The resolved path and (name, mtime_ns, size) of the file, or of a directory's files."""
     p = Path(path).resolve()
-    if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.is_file())
-    else:
-        files = [p]
+    files = sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
     stamps = []
     for f in files:
         try:

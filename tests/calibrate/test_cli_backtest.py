@@ -11,9 +11,9 @@ import pytest
 from calib_helpers import truth_scenario
 from hydra import compose, initialize_config_dir
 
+from rlroute.bench.backtest import backtest, main, write_backtest
 from rlroute.bench.synthetic import simulate_records
 from rlroute.calibrate import calibrate
-from rlroute.bench.backtest import backtest, main, write_backtest
 from rlroute.cli.calibrate import run
 from rlroute.data import write_call_records
 from rlroute.scenario import Scenario
