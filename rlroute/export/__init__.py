@@ -17,6 +17,8 @@ from rlroute.sim.router import Router
 
 
 def _onnx(path: str | None = None, **kw: Any) -> Router:
+    if path is None:  # say so before importing torch / onnxruntime (``routers: all`` asks)
+        raise ValueError("router 'onnx' needs path= (a policy.onnx file or its directory)")
     # Imported when built: ``import rlroute.export`` loads neither onnxruntime nor torch.
     from rlroute.export.onnx_router import make_onnx_router
 

@@ -26,6 +26,8 @@ from rlroute.sim.router import Router
 
 
 def _sb3(path: str | None = None, **kw: Any) -> Router:
+    if path is None:  # say so before importing torch / onnxruntime (``routers: all`` asks)
+        raise ValueError("router 'sb3' needs path= (a run directory or a model .zip)")
     # Imported when built: ``import rlroute.rl`` must stay free of torch and SB3.
     from rlroute.rl.router import make_sb3_router
 
