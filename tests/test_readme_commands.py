@@ -40,6 +40,7 @@ TINY_TRAIN = {
     "total_timesteps": "256",
     "n_envs": "2",
     "algo.hyperparams.n_steps": "128",
+    "algo.hyperparams.batch_size": "64",
     "eval.freq": "0",
     "eval.seeds": "[100000]",
     "checkpoint.freq": "0",
