@@ -22,7 +22,7 @@ rlroute-train -m "$@" "seed=$SEEDS" resume=true \
   hydra/launcher=parallel hydra.launcher.n_jobs="$JOBS" \
   hydra.sweep.dir="$HERE/runs" 'hydra.sweep.subdir=seed${seed}'
 
-python -m rlroute.rl.study "$HERE/runs" --scenario "$SCENARIO" \
+python -m rlroute.bench.study "$HERE/runs" --scenario "$SCENARIO" \
   --baselines "$BASELINES" --reference fifo,sbr,lia \
   --seeds "$EVAL_SEEDS" --n-jobs "$JOBS" --out "$HERE/results"
 

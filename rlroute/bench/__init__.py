@@ -9,7 +9,12 @@
 Modules: ``specs`` (router specs, scenarios, config hashes), ``runner`` (the simulations),
 ``stats`` (t-intervals, paired differences, IQM and bootstrap), ``report`` (JSON lines, CSV,
 Markdown), ``plots`` (PNG figures), ``gate`` (bands for CI, ``benchmark.json``). The
-``rlroute-bench`` entry point (:mod:`rlroute.cli.bench`) strings them together.
+``rlroute-bench`` entry point (:mod:`rlroute.cli.bench`) strings them together. Evaluation
+tooling that needs the layers below lives here too: ``study`` (trained seeds vs baselines,
+``python -m rlroute.bench.study``), ``backtest`` (a calibration's days simulated and compared
+with the records, ``python -m rlroute.bench.backtest``), ``synthetic`` (simulated call records
+for calibration round trips). Importing this package registers the learned routers (``sb3``,
+``onnx``) by importing their layers.
 """
 
 from rlroute.bench.gate import GateError, Violation, check_bands, enforce_gate, load_bands

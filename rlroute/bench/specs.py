@@ -24,6 +24,11 @@ from typing import Any
 
 import yaml
 
+# The benchmark builds every registered router by name, learned ones included: importing
+# their layers registers ``sb3`` (rlroute.rl) and ``onnx`` (rlroute.export). Both imports are
+# light; torch and onnxruntime load only when such a router is built.
+import rlroute.export  # registers router "onnx"
+import rlroute.rl  # noqa: F401 - registers router "sb3"
 from rlroute.policies import ROUTERS, make_router
 from rlroute.scenario import Scenario, ScenarioError
 from rlroute.scenarios import load_scenario, scenario_names

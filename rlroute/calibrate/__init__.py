@@ -12,9 +12,9 @@ calls), :mod:`~rlroute.calibrate.staffing` (head counts from service activity),
 :mod:`~rlroute.calibrate.wrapup` (after-call work from idle gaps while calls waited),
 :mod:`~rlroute.calibrate.handle_profile` (handle times over the day).
 :func:`calibrate` runs them all; :mod:`~rlroute.calibrate.report` writes the report;
-:mod:`~rlroute.calibrate.backtest` simulates the fitted days and compares (run it with
-``python -m rlroute.calibrate.backtest``);
 :mod:`~rlroute.calibrate.synthetic` turns simulator logs into call records (round trips).
+Simulating is a layer above: the backtest (simulate the fitted days and compare) is
+:mod:`rlroute.bench.backtest`, synthetic records :func:`rlroute.bench.synthetic.simulate_records`.
 """
 
 from rlroute.calibrate.arrivals import ArrivalFit, fit_arrivals, gamma_shape_mom
@@ -32,7 +32,7 @@ from rlroute.calibrate.patience import (
 )
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
 from rlroute.calibrate.staffing import StaffingFit, infer_staffing
-from rlroute.calibrate.synthetic import call_log_to_records, simulate_records
+from rlroute.calibrate.synthetic import call_log_to_records
 from rlroute.calibrate.wrapup import WrapUpFit, fit_wrap_up, wrap_up_samples
 
 __all__ = [
@@ -63,6 +63,5 @@ __all__ = [
     "infer_staffing",
     "kaplan_meier",
     "priority_labels",
-    "simulate_records",
     "wrap_up_samples",
 ]

@@ -1,8 +1,9 @@
 """Synthetic call records from the simulator, in the canonical schema, for round-trip tests.
 
 Calibration is checked by closing the loop: a known Scenario is simulated with
-``Simulator(scenario, seed, record_calls=True)``, the per-call log is turned into canonical
-call records here, :func:`rlroute.calibrate.calibrate` is run on them, and the fitted
+``Simulator(scenario, seed, record_calls=True)`` (:func:`rlroute.bench.synthetic.simulate_records`:
+the simulator is a layer above this one), the per-call log is turned into canonical call
+records here, :func:`rlroute.calibrate.calibrate` is run on them, and the fitted
 parameters are compared with the true ones.
 
 Mapping of the simulator's call log (one row per call, times in seconds from the start):
@@ -29,11 +30,9 @@ import pandas as pd
 from rlroute.data import CallRecords, CleaningReport
 from rlroute.data.report import RowLedger
 from rlroute.data.validate import finish
-from rlroute.policies import make_router
 from rlroute.scenario import Scenario
-from rlroute.sim.engine import Simulator
 
-__all__ = ["call_log_to_records", "simulate_records"]
+__all__ = ["call_log_to_records"]
 
 _LOG_COLUMNS = (
     "call_id",
@@ -115,15 +114,3 @@ def call_log_to_records(
     frame = frame.loc[ledger.compact()]
     frame = finish(frame, ledger)
     return CallRecords(frame=frame, report=report, source=source)
-
-
-def simulate_records(
-    scenario: Scenario,
-    seed: int = 0,
-    router: str = "fifo",
-    start_date: str | pd.Timestamp = "1999-01-03",
-) -> CallRecords:
-    """Simulate ``scenario`` once with a registered router and return canonical records."""
-    sim = Simulator(scenario, seed, record_calls=True)
-    sim.run(make_router(router))
-    return call_log_to_records(sim.call_log(), scenario, start_date)

@@ -4,11 +4,11 @@
     rlroute-calibrate day_type=friday interval_minutes=60
     rlroute-calibrate data.path=calls.csv data.format=csv 'data.columns={start: arrival}'
     rlroute-calibrate output.copy_to=configs/scenario/anonymous_bank.yaml
-    rlroute-calibrate backtest.seeds=10                # simulate the fitted days and compare
 
 Writes scenario.yaml, report.md, the fitted tables (CSV) and arrivals/handle_qq/patience/
-staffing PNGs into the Hydra run directory (and backtest/ with results.md when
-``backtest.seeds > 0``). Exit status: 0 on success, 2 for bad input or settings (the message
+staffing PNGs into the Hydra run directory. Simulating the fitted days and comparing them with
+the records is another command, ``python -m rlroute.bench.backtest`` (the simulator is a layer
+above calibration). Exit status: 0 on success, 2 for bad input or settings (the message
 names the file, column or setting).
 """
 
@@ -26,9 +26,9 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from rlroute.calibrate import CalibrationError, calibrate
-from rlroute.calibrate.backtest import backtest, write_backtest
+from rlroute.calibrate.inputs import load_records
 from rlroute.calibrate.report import scenario_yaml, write_report
-from rlroute.data import CallRecords, CallRecordsError, read_call_records, read_technion_log
+from rlroute.data import CallRecordsError
 from rlroute.scenario import ScenarioError
 from rlroute.scenarios import config_dir
 
@@ -68,36 +68,8 @@ def _plain(node: Any) -> Any:
     return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
 
 
-def load_records(data: dict[str, Any]) -> CallRecords:
-    """Read the configured input: the shipped log, a Technion log, or CSV/Parquet records."""
-    fmt = str(data.get("format", "technion")).lower()
-    week = data.get("week") or "sun-thu"
-    path = data.get("path")
-    if path is None:
-        if fmt != "technion":
-            raise CalibrationError(f"data.format={fmt} needs data.path (a file to read)")
-        from rlroute.datasets import load_anonymous_bank
-
-        return load_anonymous_bank()
-    if fmt == "technion":
-        return read_technion_log(path)
-    if fmt in ("csv", "parquet"):
-        if fmt == "parquet" and Path(path).suffix.lower() not in (".parquet", ".pq"):
-            raise CalibrationError(
-                f"data.format=parquet but {path} does not end in .parquet or .pq"
-            )
-        return read_call_records(
-            path,
-            columns=data.get("columns") or None,
-            datetime_format=data.get("datetime_format"),
-            sep=data.get("sep"),
-            week=week,
-        )
-    raise CalibrationError(f"data.format must be technion, csv or parquet; got {fmt!r}")
-
-
 def run(cfg: DictConfig, out_dir: str | Path) -> dict[str, Path]:
-    """The calibration task: load, fit, write the report (and the backtest if asked)."""
+    """The calibration task: load, fit, write the report."""
     conf = _plain(cfg)
     records = load_records(conf.get("data") or {})
     params = {k: conf[k] for k in _CALIBRATE_KEYS if k in conf}
@@ -139,23 +111,6 @@ def run(cfg: DictConfig, out_dir: str | Path) -> dict[str, Path]:
         target.write_text(scenario_yaml(scenario, header))
         paths["copy"] = target
         log.info("scenario also written to %s", target)
-    bt = conf.get("backtest") or {}
-    if int(bt.get("seeds", 0) or 0) > 0:
-        result = backtest(
-            records,
-            scenario,
-            report,
-            seeds=int(bt["seeds"]),
-            router=bt.get("router", "fifo_priority"),
-            modes=tuple(bt.get("modes") or ("per_day", "mean_day")),
-            settings=params,
-        )
-        paths.update(
-            {
-                f"backtest_{k}": v
-                for k, v in write_backtest(result, Path(out_dir) / "backtest").items()
-            }
-        )
     print(
         f"scenario {scenario.name}: {len(scenario.call_types)} call types, "
         f"{len(scenario.agent_groups)} groups, {scenario.n_intervals} intervals of "

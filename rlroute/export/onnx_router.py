@@ -25,6 +25,7 @@ from rlroute.export.sidecar import (
     SidecarError,
     sidecar_path,
 )
+from rlroute.policies.model_cache import load_once
 
 if TYPE_CHECKING:
     from rlroute.rl.envinfo import SimObserver
@@ -95,7 +96,14 @@ class OnnxRouter:
     """``make_router("onnx", path="policy.onnx")``: deterministic masked-greedy decisions."""
 
     def __init__(self, path: str | Path, name: str | None = None, threads: int = 1) -> None:
-        self.policy = OnnxPolicy(path, threads)
+        # One load per process and file, however many routers a benchmark builds.
+        onnx_path = Path(path) / "policy.onnx" if Path(path).is_dir() else Path(path)
+        self.policy = load_once(
+            f"onnx/threads={threads}",
+            onnx_path,
+            lambda p: OnnxPolicy(p, threads),
+            extra=[sidecar_path(onnx_path)],
+        )
         self.sidecar = self.policy.sidecar
         self.name = name or f"onnx:{self.sidecar.algo}"
         self._observer: SimObserver | None = None

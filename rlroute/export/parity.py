@@ -233,17 +233,25 @@ __all__ = [
 
 def _main(argv: list[str] | None = None) -> int:
     """``python -m rlroute.export.parity RESULTS_CSV ROUTER_A ROUTER_B``: exit 1 unless equal."""
-    import sys
+    import argparse
 
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 3:
-        print("usage: python -m rlroute.export.parity RESULTS_CSV ROUTER_A ROUTER_B")
-        return 2
-    out = bench_identical(*args)
+    parser = argparse.ArgumentParser(
+        prog="python -m rlroute.export.parity",
+        description="Check that two routers of an rlroute-bench results.csv have identical KPIs "
+        "on every run (an SB3 policy and its ONNX export); exit status 1 if they differ.",
+        epilog="example:\n  python -m rlroute.export.parity outputs/ci/bench/results.csv "
+        "tiny_sb3 tiny_onnx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("results_csv", help="results.csv written by rlroute-bench")
+    parser.add_argument("router_a", help="a router label in it")
+    parser.add_argument("router_b", help="another router label in it")
+    args = parser.parse_args(argv)
+    out = bench_identical(args.results_csv, args.router_a, args.router_b)
     verdict = "identical" if out["identical"] else "DIFFERENT"
     print(
-        f"{args[1]} vs {args[2]}: {verdict} KPIs on {out['n_runs']} runs x {out['n_kpis']} KPIs "
-        f"(max |diff| {out['max_abs_diff']:.3g})"
+        f"{args.router_a} vs {args.router_b}: {verdict} KPIs on {out['n_runs']} runs x "
+        f"{out['n_kpis']} KPIs (max |diff| {out['max_abs_diff']:.3g})"
     )
     return 0 if out["identical"] else 1
 

@@ -1,8 +1,9 @@
 """rlroute.policies: routers (routing policies) behind one interface, and a registry by name.
 
 Every router implements :class:`rlroute.sim.Router`. ``make_router("fifo")`` builds one by
-name; ``ROUTERS`` lists the names. Learned policies (SB3 models, ONNX files) register here too,
-so the benchmark treats every policy the same way.
+name; ``ROUTERS`` lists the names. Learned policies register here too, from their own layer
+(``import rlroute.rl`` adds ``sb3``, ``import rlroute.export`` adds ``onnx``; this package never
+imports them), so the benchmark treats every policy the same way.
 
 Heuristics (``HEURISTICS``), one module per family, each with its rule and source in its
 docstring:
@@ -62,40 +63,41 @@ ROUTERS: dict[str, Callable[..., Router]] = {
 HEURISTICS: tuple[str, ...] = tuple(ROUTERS)
 
 
-# Learned policies, imported only when built (``sb3`` needs torch, ``onnx`` only onnxruntime).
-# ``path`` is required, so ``routers: all`` in rlroute-bench leaves them out.
-def _sb3(path: str, **kw: Any) -> Router:
-    from rlroute.rl.router import make_sb3_router
-
-    return make_sb3_router(path, **kw)
-
-
-def _onnx(path: str, **kw: Any) -> Router:
-    from rlroute.export.onnx_router import make_onnx_router
-
-    return make_onnx_router(path, **kw)
-
-
-ROUTERS["sb3"] = _sb3
-ROUTERS["onnx"] = _onnx
+#: Routers that an upper layer registers when it is imported (the arrows point one way: this
+#: layer never imports them). Named so that ``make_router`` can say where a missing one lives.
+PROVIDERS: dict[str, str] = {"sb3": "rlroute.rl", "onnx": "rlroute.export"}
 
 
 def register_router(name: str, factory: Callable[..., Router]) -> None:
-    """Make ``make_router(name, ...)`` build routers with ``factory``."""
+    """Make ``make_router(name, ...)`` build routers with ``factory``.
+
+    Upper layers add their routers this way when imported: ``import rlroute.rl`` registers
+    ``sb3`` (a trained run), ``import rlroute.export`` registers ``onnx`` (an exported policy).
+    Registering a name again replaces its factory.
+    """
+    if not name or not isinstance(name, str):
+        raise ValueError(f"router name must be a non-empty string, got {name!r}")
     ROUTERS[name] = factory
 
 
 def make_router(name: str, **kwargs: Any) -> Router:
-    """Build a router by registry name; unknown names list the known ones."""
+    """Build a router by registry name; unknown names list the known ones, and a router of an
+    upper layer that was not imported names the module to import."""
     try:
         factory = ROUTERS[name]
     except KeyError:
+        if name in PROVIDERS:
+            raise ValueError(
+                f"router {name!r} is provided by {PROVIDERS[name]}: `import {PROVIDERS[name]}` "
+                f"registers it (rlroute-bench and the other rlroute-* commands do)"
+            ) from None
         raise ValueError(f"unknown router {name!r}; known routers: {sorted(ROUTERS)}") from None
     return factory(**kwargs)
 
 
 __all__ = [
     "HEURISTICS",
+    "PROVIDERS",
     "ROUTERS",
     "CMuRouter",
     "CMuThetaRouter",

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rlroute.policies.model_cache import load_once
 from rlroute.rl.envinfo import EnvLayout, SimObserver
-from rlroute.rl.runs import ObsNorm, RunError, RunInfo, check_names
+from rlroute.rl.runs import LoadedRun, ObsNorm, RunError, RunInfo, check_names
 
 if TYPE_CHECKING:
+    from rlroute.rl.policy import TorchPolicy
     from rlroute.sim import Simulator
 
 
@@ -84,13 +86,14 @@ class SB3Router(PolicyRouter):
     """A trained run (directory or model ``.zip``) as a deterministic router."""
 
     def __init__(self, path: str | Path, name: str | None = None) -> None:
-        from rlroute.rl.policy import TorchPolicy
-        from rlroute.rl.runs import load_run
+        from rlroute.rl.runs import RUN_INFO_FILE, resolve_model, vecnorm_for
 
-        run = load_run(path)
+        # One load per process and model file, however many routers a benchmark builds.
+        run_dir, model_path = resolve_model(path)
+        extra = [run_dir / RUN_INFO_FILE, vecnorm_for(model_path)]
+        run, self.policy = load_once("sb3", model_path, _load_policy, extra)
         info: RunInfo = run.info
         self.run = run
-        self.policy = TorchPolicy.from_run(run)
         layout = EnvLayout(info.env_id, info.env_version, info.observation_names, info.action_names)
         super().__init__(
             self.policy.act_one,
@@ -99,6 +102,16 @@ class SB3Router(PolicyRouter):
             name=name or f"sb3:{info.algo}",
             where=str(run.model_path),
         )
+
+
+def _load_policy(model_path: Path) -> tuple[LoadedRun, TorchPolicy]:
+    """Load a model once per process (:mod:`rlroute.policies.model_cache`): a benchmark
+    builds a fresh router per seed, and they all share the read-only network."""
+    from rlroute.rl.policy import TorchPolicy
+    from rlroute.rl.runs import load_run
+
+    run = load_run(model_path)
+    return run, TorchPolicy.from_run(run)
 
 
 def make_sb3_router(path: str | Path | None = None, name: str | None = None, **_: Any) -> SB3Router:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from calib_helpers import truth_scenario
 
-from rlroute.calibrate import calibrate, simulate_records
+from rlroute.bench.synthetic import simulate_records
+from rlroute.calibrate import calibrate
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""rlroute-calibrate (composed with Hydra, and as a process) and the backtest on synthetic data."""
+"""rlroute-calibrate (composed with Hydra, and as a process) and the backtest
+(``python -m rlroute.bench.backtest``) on synthetic data."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from calib_helpers import truth_scenario
 from hydra import compose, initialize_config_dir
 
-from rlroute.calibrate import calibrate, simulate_records
-from rlroute.calibrate.backtest import backtest, write_backtest
+from rlroute.bench.backtest import backtest, main, write_backtest
+from rlroute.bench.synthetic import simulate_records
+from rlroute.calibrate import calibrate
 from rlroute.cli.calibrate import run
 from rlroute.data import write_call_records
 from rlroute.scenario import Scenario
@@ -44,15 +46,12 @@ def test_command_on_a_csv_export(tmp_path: Path, small_records) -> None:
             "name=my_center",
             "interval_minutes=60",
             f"output.copy_to={tmp_path / 'copy' / 'my_center.yaml'}",
-            "backtest.seeds=1",
-            "backtest.modes=[per_day]",
         ]
     )
     paths = run(cfg, out)
     for name in ("scenario.yaml", "report.md", "arrivals.png", "handle_qq.png", "patience.png"):
         assert (out / name).is_file(), name
     assert (out / "staffing.png").is_file()
-    assert (out / "backtest" / "results.md").is_file()
     scenario = Scenario.from_yaml(out / "scenario.yaml")
     assert scenario.name == "my_center" and scenario.interval_s == 3600
     copied = paths["copy"].read_text()
@@ -61,6 +60,25 @@ def test_command_on_a_csv_export(tmp_path: Path, small_records) -> None:
     report = (out / "report.md").read_text()
     for section in ("## Arrivals", "## Handle times", "## Patience", "## Staffing"):
         assert section in report
+
+
+def test_calibrate_has_no_backtest_settings() -> None:
+    """Simulating is another command's job (python -m rlroute.bench.backtest)."""
+    assert "backtest" not in _cfg([])
+    with pytest.raises(Exception, match="backtest"):
+        _cfg(["backtest.seeds=1"])
+
+
+def test_backtest_command_on_a_csv_export(tmp_path: Path, small_records, capsys) -> None:
+    csv = write_call_records(small_records, tmp_path / "calls.csv")
+    out = tmp_path / "bt"
+    argv = ["--data", str(csv), "--format", "csv", "--interval", "60", "--seeds", "1"]
+    assert main([*argv, "--modes", "per_day", "--out", str(out)]) == 0
+    assert (out / "results.md").is_file() and (out / "backtest.png").is_file()
+    assert "## Headline" in capsys.readouterr().out
+    # bad input: a readable message and exit status 2, no traceback
+    assert main(["--data", str(tmp_path / "nope.csv"), "--format", "csv"]) == 2
+    assert "nope.csv" in capsys.readouterr().err
 
 
 def test_command_reports_bad_input_and_exits_2(tmp_path: Path) -> None:
@@ -111,7 +129,7 @@ def test_holdout_backtest_keeps_the_fitted_groups_and_transfers_on_a_stationary_
     """Fit on the first half of a simulated center, test on the second: the test days are
     described in the fitted groups, and (the truth being the same) the simulation matches the
     unseen days as well as it matches its own."""
-    from rlroute.calibrate.backtest import holdout_backtest
+    from rlroute.bench.backtest import holdout_backtest
 
     _, records, _, _ = roundtrip
     days = sorted(set(records.frame["date"]))

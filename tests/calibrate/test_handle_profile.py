@@ -66,7 +66,8 @@ def test_round_trip_recovers_a_known_profile() -> None:
     within 5%, and the fitted distributions keep the truth's means."""
     from calib_helpers import INTERVALS, truth_scenario
 
-    from rlroute.calibrate import calibrate, simulate_records
+    from rlroute.bench.synthetic import simulate_records
+    from rlroute.calibrate import calibrate
 
     n_days = 16
     truth = truth_scenario(n_days=n_days)

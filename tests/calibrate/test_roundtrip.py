@@ -15,7 +15,8 @@ from calib_helpers import (
     truth_scenario,
 )
 
-from rlroute.calibrate import calibrate, simulate_records
+from rlroute.bench.synthetic import simulate_records
+from rlroute.calibrate import calibrate
 from rlroute.distributions import Exponential, LogNormal
 from rlroute.policies import make_router
 from rlroute.sim import Simulator

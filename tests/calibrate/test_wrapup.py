@@ -132,7 +132,8 @@ def test_round_trip_recovers_a_known_after_call_work() -> None:
     as call records, calibrate with ``wrap_up=True``: the fitted means come back within 15%."""
     from calib_helpers import truth_scenario
 
-    from rlroute.calibrate import calibrate, simulate_records
+    from rlroute.bench.synthetic import simulate_records
+    from rlroute.calibrate import calibrate
     from rlroute.distributions import Exponential
 
     data = truth_scenario(n_days=12).to_dict()
@@ -157,7 +158,7 @@ def test_round_trip_recovers_a_known_after_call_work() -> None:
 
 
 def test_spans_are_split_across_intervals_exactly() -> None:
-    from rlroute.calibrate.backtest import span_seconds_per_interval
+    from rlroute.bench.backtest import span_seconds_per_interval
 
     got = span_seconds_per_interval(
         np.array([10.0, 90.0, 150.0, 390.0]), np.array([20.0, 230.0, 150.0, 500.0]), 100.0, 4

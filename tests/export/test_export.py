@@ -193,6 +193,44 @@ def test_registry_and_benchmark_treat_both_the_same(exported) -> None:
     assert np.array_equal(torch_rows, onnx_rows, equal_nan=True)
 
 
+def test_benchmark_loads_each_model_file_once_per_process(exported, monkeypatch) -> None:
+    """A benchmark builds a fresh router per seed; the model behind it is loaded once per
+    process (keyed by resolved path and modification time), and again once rewritten."""
+    import os
+
+    import rlroute.export.onnx_router as onnx_router
+    import rlroute.rl.router as sb3_router
+    from rlroute.bench.runner import run_benchmark
+    from rlroute.policies import make_router
+    from rlroute.policies.model_cache import clear_model_cache
+
+    run_dir, onnx_path = exported
+    loads = {"sb3": 0, "onnx": 0}
+    load_policy, session = sb3_router._load_policy, onnx_router._session
+
+    def count_sb3(path):
+        loads["sb3"] += 1
+        return load_policy(path)
+
+    def count_onnx(path, threads=1):
+        loads["onnx"] += 1
+        return session(path, threads)
+
+    monkeypatch.setattr(sb3_router, "_load_policy", count_sb3)
+    monkeypatch.setattr(onnx_router, "_session", count_onnx)
+    clear_model_cache()
+    routers = [{"name": "sb3", "path": str(run_dir), "label": "torch"}, f"onnx:{onnx_path}"]
+    run_benchmark(["heterogeneous"], routers, [0, 1, 2], progress=False, horizon_intervals=2)
+    assert loads == {"sb3": 1, "onnx": 1}
+    make_router("onnx", path=str(onnx_path.parent))  # the same file, named by its folder
+    assert loads["onnx"] == 1
+    st = onnx_path.stat()
+    os.utime(onnx_path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # "rewritten"
+    make_router("onnx", path=str(onnx_path))
+    assert loads == {"sb3": 1, "onnx": 2}
+    clear_model_cache()
+
+
 def test_policy_observing_after_call_work_trains_exports_and_serves(tiny_config, tmp_path) -> None:
     """A run with ``env.kwargs.observe_wrap_up`` on a wrap-up scenario: the served policy (SB3
     and ONNX) rebuilds the wider observation from the run's env options, with parity."""

@@ -339,3 +339,36 @@ def test_random_router_is_uniform_seeded_and_leaves_the_callers_alone() -> None:
     b = Simulator(scenario, seed=9).run(FIFORouter())
     assert a.by_type_interval["offered"].tolist() == b.by_type_interval["offered"].tolist()
     assert a.overall != b.overall
+
+
+def test_learned_routers_are_registered_by_their_own_layer() -> None:
+    """``rlroute.policies`` imports neither ``rlroute.rl`` nor ``rlroute.export``: each registers
+    its router when imported (without loading torch or onnxruntime), and a router whose layer
+    was not imported fails with the module to import."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from rlroute.policies import ROUTERS, make_router
+assert "sb3" not in ROUTERS and "onnx" not in ROUTERS
+for name, module in (("onnx", "rlroute.export"), ("sb3", "rlroute.rl")):
+    try:
+        make_router(name, path="x")
+    except ValueError as exc:
+        assert f"provided by {module}" in str(exc), exc
+    else:
+        raise AssertionError(name)
+import rlroute.export, rlroute.rl
+assert {"sb3", "onnx"} <= set(ROUTERS)
+for name in ("sb3", "onnx"):
+    try:
+        make_router(name)
+    except ValueError as exc:
+        assert "needs path=" in str(exc), exc
+heavy = {"torch", "onnxruntime", "stable_baselines3"} & set(sys.modules)
+assert not heavy, heavy
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

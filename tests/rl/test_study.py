@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 
-from rlroute.rl.study import evaluate_study, find_runs, main
+from rlroute.bench.study import evaluate_study, find_runs, main
 
 
 def test_study_tables_and_verdict(tiny_run, tmp_path) -> None:

@@ -1,6 +1,6 @@
 """Evaluate a multi-seed training study against baseline routers, with honest statistics.
 
-    python -m rlroute.rl.study RUNS_DIR --scenario heterogeneous \\
+    python -m rlroute.bench.study RUNS_DIR --scenario heterogeneous \\
         --baselines fifo,sbr,lia,cmu,gcmu,cmu_theta --seeds 20 --out RESULTS_DIR
 
 Every trained run in ``RUNS_DIR`` (any folder holding ``run.json`` and ``model.zip``) becomes an
@@ -35,7 +35,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rlroute.bench.report import markdown_table
+from rlroute.bench.runner import run_benchmark
+from rlroute.bench.stats import iqm, stratified_bootstrap_ci, t_interval
 from rlroute.rl.runs import METRICS_FILE, MODEL_FILE, RUN_INFO_FILE, RunInfo
+
+EXAMPLE = """example:
+  python -m rlroute.bench.study experiments/rl_heterogeneous/runs --scenario heterogeneous \\
+      --baselines fifo,sbr,lia,cmu,gcmu,cmu_theta --seeds 20 --out experiments/rl_heterogeneous/results
+"""
 
 KPIS = ("cost_per_call", "service_level", "abandon_rate", "asa", "fcr")
 #: Lower is better for these; the rest (service level, fcr) higher is better.
@@ -61,15 +69,11 @@ class StudyResult:
 
 
 def _t(x: Sequence[float]) -> tuple[float, float]:
-    from rlroute.bench.stats import t_interval
-
     mean, hw, _ = t_interval(np.asarray(x, dtype=float))
     return mean, hw
 
 
 def _iqm_ci(x: Sequence[float], seed: int = 0) -> tuple[float, float, float]:
-    from rlroute.bench.stats import iqm, stratified_bootstrap_ci
-
     return stratified_bootstrap_ci([np.asarray(x, dtype=float)], iqm, 5000, 0.95, seed)
 
 
@@ -83,8 +87,6 @@ def evaluate_study(
     label: str = "rl",
 ) -> StudyResult:
     """Run every trained policy and baseline on ``seeds`` and build the study's tables."""
-    from rlroute.bench.runner import run_benchmark
-
     if not run_dirs:
         raise ValueError("no trained runs (folders with run.json and model.zip) to evaluate")
     infos = [RunInfo.load(d) for d in run_dirs]
@@ -197,8 +199,6 @@ def _markdown(
     seeds: list[int],
     labels: list[str],
 ) -> str:
-    from rlroute.bench.report import markdown_table
-
     lines = [
         f"### {scenario}: learned policy vs baselines",
         "",
@@ -286,7 +286,13 @@ def write_study(result: StudyResult, out: str | Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Evaluate trained runs against baseline routers.")
+    """``python -m rlroute.bench.study``: evaluate a folder of trained runs (see module doc)."""
+    ap = argparse.ArgumentParser(
+        prog="python -m rlroute.bench.study",
+        description=__doc__.split("\n\n")[0],
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("runs", type=Path, help="folder with the trained runs (searched recursively)")
     ap.add_argument("--scenario", required=True)
     ap.add_argument("--baselines", default="fifo,sbr,lia,cmu,gcmu,cmu_theta")

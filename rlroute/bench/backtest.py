@@ -25,7 +25,9 @@ the queue inside the Scenario's window, grouped by the hour of their arrival:
   the hour (named and unnamed agents) over the agents inferred by the calibration's staffing
   method (before rounding); simulated: the simulator's own busy and present agent time.
 
-Run it: ``python -m rlroute.calibrate.backtest --out experiments/anonymous_bank_backtest``.
+Run it: ``python -m rlroute.bench.backtest --out experiments/anonymous_bank_backtest``
+(``--help`` lists the options). It sits above the simulator and the routers; the estimators it
+checks are :mod:`rlroute.calibrate`'s.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ from matplotlib.figure import Figure
 
 from rlroute.calibrate.common import CalibrationError, DayGrid, clock_seconds, queue_calls
 from rlroute.calibrate.core import CalibrationReport, calibrate
+from rlroute.calibrate.inputs import load_records
 from rlroute.calibrate.synthetic import call_log_to_records
-from rlroute.data import CallRecords
+from rlroute.data import CallRecords, CallRecordsError
 from rlroute.policies import make_router
 from rlroute.scenario import Scenario
 from rlroute.sim.engine import Simulator
@@ -506,13 +509,47 @@ def write_backtest(result: BacktestResult, out_dir: str | Path) -> dict[str, Pat
     return paths
 
 
+EXAMPLES = """examples:
+  python -m rlroute.bench.backtest --seeds 10 --out experiments/anonymous_bank_backtest
+  python -m rlroute.bench.backtest --seeds 10 --handle-profile --wrap-up --out DIR
+  python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --out DIR
+  python -m rlroute.bench.backtest --data calls.csv --format csv \\
+      --columns start=arrival skill=call_type --seeds 5 --out DIR
+"""
+
+
+def _mapping(items: list[str], parser: argparse.ArgumentParser) -> dict[str, str]:
+    out = {}
+    for item in items:
+        src, sep, dst = item.partition("=")
+        if not sep or not src or not dst:
+            parser.error(f"--columns {item!r}: expected SOURCE=CANONICAL, e.g. start=arrival")
+        out[src] = dst
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m rlroute.calibrate.backtest``: backtest on the shipped Anonymous Bank log."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """``python -m rlroute.bench.backtest``: calibrate, simulate the days, compare (see --help)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m rlroute.bench.backtest",
+        description=__doc__.split("\n\n")[0],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--out", default="outputs/backtest", help="output folder")
     parser.add_argument("--seeds", type=int, default=10, help="seeds per mode")
-    parser.add_argument("--router", default="fifo_priority")
-    parser.add_argument("--data", default=None, help="a Technion log (default: shipped one)")
+    parser.add_argument("--router", default="fifo_priority", help="a registered router")
+    parser.add_argument(
+        "--modes", nargs="+", default=["per_day", "mean_day"], choices=("per_day", "mean_day")
+    )
+    parser.add_argument(
+        "--data", default=None, help="call records (default: the shipped Anonymous Bank log)"
+    )
+    parser.add_argument("--format", default="technion", choices=("technion", "csv", "parquet"))
+    parser.add_argument(
+        "--columns", nargs="*", default=[], metavar="SRC=DST", help="csv/parquet column mapping"
+    )
+    parser.add_argument("--datetime-format", default=None, help="strptime format of csv times")
     parser.add_argument("--day-type", default="weekday")
     parser.add_argument("--interval", type=float, default=30.0, help="minutes")
     parser.add_argument("--no-split-priority", action="store_true")
@@ -538,17 +575,22 @@ def main(argv: list[str] | None = None) -> int:
         "--exclude-dates", nargs="*", default=[], help="dates to leave out (YYYY-MM-DD)"
     )
     args = parser.parse_args(argv)
-    if args.data is None:
-        from rlroute.datasets import load_anonymous_bank
-
-        records = load_anonymous_bank()
-    else:
-        from rlroute.data import read_technion_log
-
-        records = read_technion_log(args.data)
+    try:
+        records = load_records(
+            {
+                "path": args.data,
+                "format": args.format,
+                "columns": _mapping(args.columns, parser) or None,
+                "datetime_format": args.datetime_format,
+            }
+        )
+    except (CalibrationError, CallRecordsError) as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
     kw: dict[str, Any] = {
         "seeds": args.seeds,
         "router": args.router,
+        "modes": tuple(args.modes),
         "day_type": args.day_type,
         "interval_minutes": args.interval,
         "split_priority": not args.no_split_priority,
@@ -561,14 +603,20 @@ def main(argv: list[str] | None = None) -> int:
     frame = records.frame
     drop = {pd.Timestamp(d) for d in args.exclude_dates}
     days = sorted(set(frame.loc[frame["day_type"] == args.day_type, "date"]) - drop)
-    if args.holdout_from:
-        cut = pd.Timestamp(args.holdout_from)
-        fit_days, test_days = [d for d in days if d < cut], [d for d in days if d >= cut]
-        if not fit_days or not test_days:
-            parser.error(f"--holdout-from {args.holdout_from}: no {args.day_type} day on one side")
-        result = holdout_backtest(records, fit_days, test_days, **kw)
-    else:
-        result = run_backtest(records, dates=days if drop else None, **kw)
+    try:
+        if args.holdout_from:
+            cut = pd.Timestamp(args.holdout_from)
+            fit_days, test_days = [d for d in days if d < cut], [d for d in days if d >= cut]
+            if not fit_days or not test_days:
+                parser.error(
+                    f"--holdout-from {args.holdout_from}: no {args.day_type} day on one side"
+                )
+            result = holdout_backtest(records, fit_days, test_days, **kw)
+        else:
+            result = run_backtest(records, dates=days if drop else None, **kw)
+    except CalibrationError as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
     paths = write_backtest(result, args.out)
     print(paths["results"].read_text())
     return 0
