@@ -22,6 +22,9 @@ docstring:
 ``weight_based``    max q_kg + a_k * wait_k + b_g * idle_g (Chan, Koole and L'Ecuyer)
 ``maxweight``       max queue_len_k * mu_kg
 ==================  ==========================================================================
+
+``index`` (:mod:`rlroute.policies.index`): max ``q_kg + a_k * wait_k / target_k`` with optional
+per-pair reserves, built from parameters or a file tuned by ``python -m rlroute.policies.tune``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rlroute.policies.cmu import CMuRouter, CMuThetaRouter, GeneralizedCMuRouter
+from rlroute.policies.index import IndexRouter, make_index_router
 from rlroute.policies.longest_idle import LongestIdleRouter
 from rlroute.policies.maxweight import MaxWeightRouter
 from rlroute.policies.priority import PriorityRouter, ThresholdRouter
@@ -78,6 +82,8 @@ def _onnx(path: str, **kw: Any) -> Router:
 
 ROUTERS["sb3"] = _sb3
 ROUTERS["onnx"] = _onnx
+# Tuned parametric routers (rlroute.policies.tune): need path= or parameters, like the above.
+ROUTERS["index"] = make_index_router
 
 
 def register_router(name: str, factory: Callable[..., Router]) -> None:
@@ -101,6 +107,7 @@ __all__ = [
     "CMuThetaRouter",
     "FIFORouter",
     "GeneralizedCMuRouter",
+    "IndexRouter",
     "LongestIdleRouter",
     "MaxWeightRouter",
     "PriorityRouter",
