@@ -10,8 +10,11 @@ The objective of a trial is the mean cost per call of the router over ``--days``
 days, simulated with seeds ``TRAIN_SEED_BASE + i`` (10**6 + i): far from the benchmark's
 evaluation seeds (``rlroute-bench`` uses 0 .. seeds-1), so the tuned router is tested on days it
 never saw. Every trial sees the same days (common random numbers), so trials differ only by
-their parameters. The search is Optuna's TPE (default) or CMA-ES, seeded, in one process, so
-the same command gives the same best parameters.
+their parameters. The search is CMA-ES (default; Optuna's CmaEsSampler, started at c-mu/theta
+with step 0.1: a local search around the rule, which on ``heterogeneous`` found in 40 trials
+what TPE did not find in 50) or Optuna's TPE over the whole box; seeded, in one process, so
+the same command gives the same best parameters. Integer reserves are sampled independently
+(CMA-ES handles floats only).
 
 Families (:mod:`rlroute.policies.index`):
 
@@ -122,17 +125,24 @@ def tune(
     n_trials: int = 60,
     n_days: int = 6,
     seed: int = 0,
-    sampler: str = "tpe",
+    sampler: str = "cmaes",
     max_reserve: int = 3,
     horizon_intervals: int | None = None,
+    start: str | None = "cmu_theta",
 ) -> dict[str, Any]:
-    """Search the family's parameters; return the result record (see the module doc)."""
+    """Search the family's parameters; return the result record (see the module doc).
+
+    ``start="cmu_theta"`` makes c-mu/theta the first trial; ``None`` leaves every trial to
+    the sampler (tests use it to check that the search finds a known optimum by itself).
+    """
     import optuna
 
     if family not in FAMILIES:
         raise ValueError(f"family {family!r}: use one of {FAMILIES}")
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler {sampler!r}: use one of {SAMPLERS}")
+    if start not in ("cmu_theta", None):
+        raise ValueError(f"start {start!r}: use 'cmu_theta' or None")
     if n_trials < 1 or n_days < 1:
         raise ValueError(f"need trials >= 1 and days >= 1, got {n_trials} and {n_days}")
     sc = load_scenario(scenario)
@@ -156,10 +166,14 @@ def tune(
     if sampler == "tpe":
         smp: optuna.samplers.BaseSampler = optuna.samplers.TPESampler(seed=seed)
     else:
-        smp = optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+        # CMA-ES searches around c-mu/theta (or the middle of the box), a local search
+        x0 = _flat(cmu_theta_params(sc), []) if start else None
+        smp = optuna.samplers.CmaEsSampler(
+            x0=x0, sigma0=0.1 if start else None, seed=seed, warn_independent_sampling=False
+        )
     study = optuna.create_study(direction="minimize", sampler=smp)
-    start = cmu_theta_params(sc)
-    study.enqueue_trial(_flat(start, reserve_pairs))
+    if start == "cmu_theta":
+        study.enqueue_trial(_flat(cmu_theta_params(sc), reserve_pairs))
     t0 = time.perf_counter()
     study.optimize(lambda tr: evaluate(sc, params_of(tr), seeds), n_trials=n_trials)
     wall = time.perf_counter() - t0
@@ -177,8 +191,8 @@ def tune(
         "n_trials": n_trials,
         "best_trial": study.best_trial.number,
         "best_objective": study.best_value,
-        "start_objective": study.trials[0].value,
-        "start": "cmu_theta",
+        "start_objective": study.trials[0].value if start else None,
+        "start": start,
         "objective": "mean cost_per_call over the training days",
         "trial_objectives": [t.value for t in study.trials],
         "wall_s": round(wall, 2),
@@ -223,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--trials", type=int, default=60, help="number of trials (default 60)")
     p.add_argument("--days", type=int, default=6, help="training days, seeds 10**6 + i")
     p.add_argument("--seed", type=int, default=0, help="sampler seed")
-    p.add_argument("--sampler", choices=SAMPLERS, default="tpe")
+    p.add_argument("--sampler", choices=SAMPLERS, default="cmaes")
     p.add_argument("--max-reserve", type=int, default=3, help="largest reserve (reservation)")
     p.add_argument("--horizon-intervals", type=int, default=None, help="truncate the days")
     p.add_argument("--out", required=True, help="result file (JSON)")
