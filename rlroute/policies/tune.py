@@ -13,8 +13,9 @@ never saw. Every trial sees the same days (common random numbers), so trials dif
 their parameters. The search is CMA-ES (default; Optuna's CmaEsSampler, started at c-mu/theta
 with step 0.1: a local search around the rule, which on ``heterogeneous`` found in 40 trials
 what TPE did not find in 50) or Optuna's TPE over the whole box; seeded, in one process, so
-the same command gives the same best parameters. Integer reserves are sampled independently
-(CMA-ES handles floats only).
+the same command gives the same best parameters. The ``reservation`` family uses TPE by default
+(a CMA-ES step of 0.1 never moves an integer reserve) and starts from two trials: c-mu/theta, and
+c-mu/theta with one agent of each flexible group reserved for its top type.
 
 Families (:mod:`rlroute.policies.index`):
 
@@ -102,6 +103,20 @@ def cmu_theta_params(scenario: Scenario) -> dict[str, Any]:
     return {"q": q, "a": {t: 0.0 for t in scenario.type_names}, "reserve": {}}
 
 
+def _reserving(scenario: Scenario) -> dict[str, Any]:
+    """c-mu/theta with a reserve of 1 on every pair whose type is not its group's top type
+    (the largest c-mu/theta index in the group): the ``threshold`` rule's idea in the family."""
+    params = cmu_theta_params(scenario)
+    q = params["q"]
+    top: dict[str, float] = {}
+    for name in q:
+        group = name.split("->", 1)[1]
+        top[group] = max(top.get(group, -1.0), q[name])
+    flexible = set(flexible_pairs(scenario))
+    params["reserve"] = {n: 1 for n in q if n in flexible and q[n] < top[n.split("->", 1)[1]]}
+    return params
+
+
 def evaluate(scenario: Scenario, params: dict[str, Any], seeds: Sequence[int]) -> float:
     """Mean cost per call of the index router with ``params`` over ``seeds`` (one day each)."""
     total = 0.0
@@ -125,7 +140,7 @@ def tune(
     n_trials: int = 60,
     n_days: int = 6,
     seed: int = 0,
-    sampler: str = "cmaes",
+    sampler: str | None = None,
     max_reserve: int = 3,
     horizon_intervals: int | None = None,
     start: str | None = "cmu_theta",
@@ -139,6 +154,8 @@ def tune(
 
     if family not in FAMILIES:
         raise ValueError(f"family {family!r}: use one of {FAMILIES}")
+    if sampler is None:  # CMA-ES cannot move integer reserves with a small step: TPE there
+        sampler = "tpe" if family == "reservation" else "cmaes"
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler {sampler!r}: use one of {SAMPLERS}")
     if start not in ("cmu_theta", None):
@@ -167,13 +184,15 @@ def tune(
         smp: optuna.samplers.BaseSampler = optuna.samplers.TPESampler(seed=seed)
     else:
         # CMA-ES searches around c-mu/theta (or the middle of the box), a local search
-        x0 = _flat(cmu_theta_params(sc), []) if start else None
+        x0 = _flat(cmu_theta_params(sc), reserve_pairs) if start else None
         smp = optuna.samplers.CmaEsSampler(
             x0=x0, sigma0=0.1 if start else None, seed=seed, warn_independent_sampling=False
         )
     study = optuna.create_study(direction="minimize", sampler=smp)
     if start == "cmu_theta":
         study.enqueue_trial(_flat(cmu_theta_params(sc), reserve_pairs))
+        if reserve_pairs:  # and c-mu/theta keeping one agent per group for its top type
+            study.enqueue_trial(_flat(_reserving(sc), reserve_pairs))
     t0 = time.perf_counter()
     study.optimize(lambda tr: evaluate(sc, params_of(tr), seeds), n_trials=n_trials)
     wall = time.perf_counter() - t0
@@ -237,7 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--trials", type=int, default=60, help="number of trials (default 60)")
     p.add_argument("--days", type=int, default=6, help="training days, seeds 10**6 + i")
     p.add_argument("--seed", type=int, default=0, help="sampler seed")
-    p.add_argument("--sampler", choices=SAMPLERS, default="cmaes")
+    p.add_argument(
+        "--sampler",
+        choices=SAMPLERS,
+        default=None,
+        help="default: cmaes (index), tpe (reservation)",
+    )
     p.add_argument("--max-reserve", type=int, default=3, help="largest reserve (reservation)")
     p.add_argument("--horizon-intervals", type=int, default=None, help="truncate the days")
     p.add_argument("--out", required=True, help="result file (JSON)")
