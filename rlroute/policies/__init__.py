@@ -23,6 +23,9 @@ docstring:
 ``weight_based``    max q_kg + a_k * wait_k + b_g * idle_g (Chan, Koole and L'Ecuyer)
 ``maxweight``       max queue_len_k * mu_kg
 ==================  ==========================================================================
+
+``index`` (:mod:`rlroute.policies.index`): max ``q_kg + a_k * wait_k / target_k`` with optional
+per-pair reserves, built from parameters or a file tuned by ``python -m rlroute.policies.tune``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rlroute.policies.cmu import CMuRouter, CMuThetaRouter, GeneralizedCMuRouter
+from rlroute.policies.index import IndexRouter, make_index_router
 from rlroute.policies.longest_idle import LongestIdleRouter
 from rlroute.policies.maxweight import MaxWeightRouter
 from rlroute.policies.priority import PriorityRouter, ThresholdRouter
@@ -66,6 +70,10 @@ HEURISTICS: tuple[str, ...] = tuple(ROUTERS)
 #: Routers that an upper layer registers when it is imported (the arrows point one way: this
 #: layer never imports them). Named so that ``make_router`` can say where a missing one lives.
 PROVIDERS: dict[str, str] = {"sb3": "rlroute.rl", "onnx": "rlroute.export"}
+
+# Tuned parametric routers (rlroute.policies.tune): they need path= or parameters, so
+# ``routers: all`` in rlroute-bench leaves them out (not in HEURISTICS).
+ROUTERS["index"] = make_index_router
 
 
 def register_router(name: str, factory: Callable[..., Router]) -> None:
@@ -103,6 +111,7 @@ __all__ = [
     "CMuThetaRouter",
     "FIFORouter",
     "GeneralizedCMuRouter",
+    "IndexRouter",
     "LongestIdleRouter",
     "MaxWeightRouter",
     "PriorityRouter",
