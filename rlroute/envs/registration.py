@@ -3,14 +3,25 @@
 A flat list of ``register`` calls, as in Gymnasium itself; entry points are strings, so nothing
 heavier than Gymnasium's registry is imported here. Bump the version suffix (``-v1``) whenever
 the dynamics, observation or reward change, and log it in the env's Version History.
+
+Gymnasium is optional at this point: a served policy (:mod:`rlroute.export.onnx_router`) runs
+without it, so when it cannot be imported nothing is registered (and ``gym.make`` is not
+possible anyway). :data:`ENV_IDS` lists the ids for code that checks an id without Gymnasium.
 """
 
 from __future__ import annotations
 
-from gymnasium.envs.registration import register
+#: Every id registered below (readable without Gymnasium: the served policy's observer checks
+#: its sidecar's env id against it). Keep in step with the ``register`` calls.
+ENV_IDS: tuple[str, ...] = ("rlroute/CallCenter-v0",)
 
-register(
-    id="rlroute/CallCenter-v0",
-    entry_point="rlroute.envs.call_center:CallCenterEnv",
-    kwargs={"scenario": "heterogeneous"},
-)
+try:
+    from gymnasium.envs.registration import register
+except ImportError:  # serving without the training stack: nothing to register
+    pass
+else:
+    register(
+        id="rlroute/CallCenter-v0",
+        entry_point="rlroute.envs.call_center:CallCenterEnv",
+        kwargs={"scenario": "heterogeneous"},
+    )

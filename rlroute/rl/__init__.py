@@ -9,7 +9,7 @@ Modules (import what you need; this package imports nothing heavy by itself):
 * :mod:`rlroute.rl.runs`: a run directory on disk (``load_run``, ``RunInfo``, ``ObsNorm``);
 * :mod:`rlroute.rl.policy`: the serving rule (normalise, network, mask, argmax) in torch;
 * :mod:`rlroute.rl.router`: ``SB3Router`` (registered as ``sb3`` in :mod:`rlroute.policies`);
-* :mod:`rlroute.rl.envinfo`: the environment's layout and observation of a bare simulator
-  (torch-free, shared with the ONNX router);
+* :mod:`rlroute.rl.envinfo`: ``gym.make`` of the training env and its layout (the served
+  policy's observation is :mod:`rlroute.envs.layout`'s, without Gymnasium);
 * :mod:`rlroute.rl.study`: multi-seed evaluation against baselines with confidence intervals.
 """
