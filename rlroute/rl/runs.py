@@ -314,7 +314,6 @@ def load_run(path: str | Path, device: str = "cpu", *, pickle_ok: bool = True) -
     run_dir, model_path = resolve_model(path)
     info = RunInfo.load(run_dir)
     spec = get_algo(info.algo)
-    obs_norm = load_obs_norm(model_path, len(info.observation_names), pickle_ok=pickle_ok)
     try:
         model = spec.load_class().load(model_path, device=device)
     except Exception as exc:
@@ -325,6 +324,7 @@ def load_run(path: str | Path, device: str = "cpu", *, pickle_ok: bool = True) -
             f"{model_path}: the model takes {obs_dim} observations but {RUN_INFO_FILE} names "
             f"{len(info.observation_names)}"
         )
+    obs_norm = load_obs_norm(model_path, obs_dim, pickle_ok=pickle_ok)
     model.policy.set_training_mode(False)
     return LoadedRun(model, obs_norm, info, run_dir, model_path)
 
