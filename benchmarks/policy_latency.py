@@ -55,10 +55,10 @@ def _time(fn, obs: np.ndarray, mask: np.ndarray, warmup: int = 200) -> list[int]
 
 
 def main() -> None:
+    from rlroute.envs.layout import SimObserver
     from rlroute.export.onnx_export import export_run
     from rlroute.export.onnx_router import OnnxPolicy, OnnxRouter
     from rlroute.export.parity import collect_observations
-    from rlroute.rl.envinfo import SimObserver
     from rlroute.rl.policy import TorchPolicy
     from rlroute.rl.router import SB3Router
     from rlroute.rl.runs import load_run

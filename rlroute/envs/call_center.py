@@ -15,6 +15,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlroute.envs import render as _render
+from rlroute.envs.layout import action_names
 from rlroute.envs.observation import Observer, observation_bounds, observation_names, observe
 from rlroute.envs.versions import ENV_ID
 from rlroute.scenario import Scenario
@@ -211,9 +212,7 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         sc = self.scenario
         self.pairs: list[tuple[int, int]] = sc.eligible_pairs()
         self.HOLD = len(self.pairs)
-        self.action_names = [f"{sc.type_names[k]}->{sc.group_names[g]}" for k, g in self.pairs] + [
-            "hold"
-        ]
+        self.action_names = action_names(sc)  # the served policy's names too
         self.observe_wrap_up = bool(observe_wrap_up)
         self.observation_names: list[str] = observation_names(sc, self.observe_wrap_up)
         low, high = observation_bounds(sc, self.observe_wrap_up)

@@ -5,7 +5,7 @@ The graph is written from our own torch module around the SB3 policy's networks
 (:func:`rlroute.rl.policy.preference_module`), so it is exactly the serving rule of
 :class:`rlroute.rl.policy.TorchPolicy`::
 
-    x = clip((obs - mean) / std, -clip, clip)        # the run's VecNormalize statistics
+    x = clip((obs - mean) / std, -clip, clip)        # the run's obs_norm.json (VecNormalize)
     z = action_net(mlp_extractor.policy_net(x))      # or q_net(x) for DQN
     masked_logits = where(action_mask, z, MASKED_LOGIT)
     action = argmax(masked_logits)
@@ -72,7 +72,8 @@ def export_run(
     ``exporter``: ``"torchscript"`` (legacy, ``dynamo=False``), ``"dynamo"``, or ``"auto"``
     (TorchScript, then dynamo if that fails). Returns ``(onnx_path, sidecar_path)``.
     """
-    loaded = run if isinstance(run, LoadedRun) else load_run(run)
+    # The normalisation comes from obs_norm.json, never from the pickle.
+    loaded = run if isinstance(run, LoadedRun) else load_run(run, pickle_ok=False)
     info = loaded.info
     out_path = Path(out) if out is not None else loaded.run_dir / "policy.onnx"
     if out_path.suffix != ".onnx":

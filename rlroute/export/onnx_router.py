@@ -1,9 +1,12 @@
 """An exported policy (``policy.onnx`` + ``policy.json``) as a router, on onnxruntime + numpy.
 
-No torch is imported, here or by anything this module imports: a server or a benchmark can run
-the policy with onnxruntime alone. Before the first decision the sidecar is checked against
-the environment built for the simulator's scenario (env id and version, observation names,
-action names); any difference fails with a message that names it.
+Neither torch, Gymnasium, stable-baselines3 nor sb3-contrib is imported, here or by anything
+this module imports, and nothing is unpickled: a server or a benchmark runs the policy with
+onnxruntime alone. The observation comes from :class:`rlroute.envs.layout.SimObserver`, built
+from the simulator's scenario and the env id and options the sidecar records (the observation
+normalisation is inside the graph). Before the first decision the sidecar is checked against
+that layout (env id and version, observation names, action names); any difference fails with
+a message that names it.
 
     >>> router = OnnxRouter("outputs/ci/train/policy.onnx")    # doctest: +SKIP
     >>> Simulator(load_scenario("heterogeneous"), seed=0).run(router).overall["cost_per_call"]
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rlroute.envs.layout import SimObserver
 from rlroute.export.sidecar import (
     INPUT_MASK,
     INPUT_OBS,
@@ -28,7 +32,6 @@ from rlroute.export.sidecar import (
 from rlroute.policies.model_cache import load_once
 
 if TYPE_CHECKING:
-    from rlroute.rl.envinfo import SimObserver
     from rlroute.sim import Simulator
 
 
@@ -109,12 +112,10 @@ class OnnxRouter:
         self._observer: SimObserver | None = None
         self._scenario_id: int | None = None
         self._sess = self.policy.session
-        self._feed = {INPUT_OBS: None, INPUT_MASK: None}
+        self._feed: dict[str, np.ndarray | None] = {INPUT_OBS: None, INPUT_MASK: None}
 
     def reset(self, sim: Simulator) -> None:
         if self._observer is None or self._scenario_id != id(sim.scenario):
-            from rlroute.rl.envinfo import SimObserver
-
             try:
                 observer = SimObserver(self.sidecar.env_id, sim.scenario, self.sidecar.env_options)
             except ValueError as exc:

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from rlroute.envs.layout import SimObserver
 from rlroute.export.onnx_router import OnnxPolicy, OnnxRouter
-from rlroute.rl.envinfo import SimObserver
 from rlroute.rl.policy import TorchPolicy
 from rlroute.rl.runs import load_run
 from rlroute.scenarios import load_scenario

@@ -10,8 +10,8 @@ Modules (import what you need; this package imports nothing heavy by itself):
 * :mod:`rlroute.rl.policy`: the serving rule (normalise, network, mask, argmax) in torch;
 * :mod:`rlroute.rl.router`: ``SB3Router``, registered as router ``sb3`` in
   :mod:`rlroute.policies` when this package is imported (torch only loads when one is built);
-* :mod:`rlroute.rl.envinfo`: the environment's layout and observation of a bare simulator
-  (torch-free, shared with the ONNX router).
+* :mod:`rlroute.rl.envinfo`: ``gym.make`` of the training env and its layout (the served
+  policy's observation is :mod:`rlroute.envs.layout`'s, without Gymnasium).
 
 Multi-seed studies of trained runs against the baselines live above, in
 :mod:`rlroute.bench.study`.

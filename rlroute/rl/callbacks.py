@@ -25,6 +25,7 @@ from rlroute.rl.runs import (
     VECNORM_FILE,
     ObsNorm,
     _atomic_write,
+    save_vecnormalize,
 )
 from rlroute.scenario import Scenario
 from rlroute.sim import Simulator
@@ -117,7 +118,7 @@ class KPIEvalCallback(BaseCallback):
             best_dir.mkdir(exist_ok=True)
             self.model.save(best_dir / MODEL_FILE)
             if vn is not None:
-                vn.save(str(best_dir / VECNORM_FILE))
+                save_vecnormalize(vn, best_dir / VECNORM_FILE)
             _atomic_write(best_dir / "best.json", json.dumps(self.best))
         self.logger.dump(step)
         return kpis
@@ -163,7 +164,7 @@ class ResumableCheckpoint(BaseCallback):
         self.model.save(tmp / MODEL_FILE)
         vn = self.model.get_vec_normalize_env()
         if vn is not None:
-            vn.save(str(tmp / VECNORM_FILE))
+            save_vecnormalize(vn, tmp / VECNORM_FILE)
         if getattr(self.model, "replay_buffer", None) is not None:
             self.model.save_replay_buffer(tmp / "replay_buffer.pkl")
         (tmp / "state.json").write_text(

@@ -1,35 +1,21 @@
-"""The environment as a served policy sees it: layout (names, version) and observations built
-from a bare :class:`~rlroute.sim.Simulator`.
+"""The environment as the trainer makes it: ``gym.make`` with a clear error, and the layout
+(names, version) of the env actually made.
 
-A trained policy is a function of the environment's observation. To serve it as a router, the
-same observation must be built from a simulator that a benchmark (not the env) drives; this
-module is the one place that knows how. No torch, no SB3: the ONNX router uses it too.
+Serving needs none of this: the observation and layout of a served policy come from
+:mod:`rlroute.envs.layout` without Gymnasium (the tests check that both layouts agree).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 
+from rlroute.envs.layout import EnvLayout
 from rlroute.scenario import Scenario
-from rlroute.sim import Simulator
 
 #: Options of the trainer's wrappers, not of the environment itself.
 WRAPPER_OPTIONS = ("skip_forced",)
-
-
-@dataclass(frozen=True)
-class EnvLayout:
-    """An environment's identity and its observation and action layouts."""
-
-    env_id: str
-    env_version: int
-    observation_names: list[str]
-    action_names: list[str]
 
 
 def _env_kwargs(options: dict[str, Any]) -> dict[str, Any]:
@@ -69,34 +55,4 @@ def env_layout(env_id: str, scenario: Scenario, **options: Any) -> EnvLayout:
         env.close()
 
 
-class SimObserver:
-    """``observer(sim) -> float32 observation`` and ``observer.mask(sim)`` for a simulator the
-    caller drives, exactly as the environment computes them for its own simulator."""
-
-    def __init__(self, env_id: str, scenario: Scenario, options: dict[str, Any]) -> None:
-        self.env = make_base_env(env_id, scenario, **options)
-        self.base = self.env.unwrapped
-        self.layout = EnvLayout(
-            env_id,
-            env_version(self.env),
-            [str(n) for n in self.base.observation_names],  # type: ignore[attr-defined]
-            [str(n) for n in self.base.action_names],  # type: ignore[attr-defined]
-        )
-        self.work_conserving = bool(options.get("work_conserving", True))
-        self._observe: Callable[[Simulator], np.ndarray] = _observation_function(self.base)
-
-    def __call__(self, sim: Simulator) -> np.ndarray:
-        return self._observe(sim)
-
-    def mask(self, sim: Simulator) -> np.ndarray:
-        return sim.action_mask(self.work_conserving)
-
-
-def _observation_function(base: Any) -> Callable[[Simulator], np.ndarray]:
-    """The environment's observation of an arbitrary simulator: the env's own
-    :class:`rlroute.envs.observation.Observer` (built from the scenario and the env's options,
-    and stateless), so a served policy sees exactly the observation it was trained on."""
-    return base.observer
-
-
-__all__ = ["EnvLayout", "SimObserver", "env_layout", "make_base_env"]
+__all__ = ["EnvLayout", "env_layout", "env_version", "make_base_env"]

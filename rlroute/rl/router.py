@@ -2,7 +2,7 @@
 ``rlroute-bench`` (``{name: sb3, path: outputs/train/...}``).
 
 At each decision epoch the router builds the observation the environment would have built
-from the simulator's state (:class:`rlroute.rl.envinfo.SimObserver`), normalises it with the
+from the simulator's state (:class:`rlroute.envs.layout.SimObserver`), normalises it with the
 run's statistics and takes the policy's best *valid* action (masked argmax, deterministic).
 Epochs with a single valid action are answered without the network, as in training.
 """
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rlroute.envs.layout import EnvLayout, SimObserver
 from rlroute.policies.model_cache import load_once
-from rlroute.rl.envinfo import EnvLayout, SimObserver
 from rlroute.rl.runs import LoadedRun, ObsNorm, RunError, RunInfo, check_names
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@
 ``rlroute-train`` writes one run directory per run::
 
     model.zip            the delivered policy (SB3 zip; best or last eval, see run.json)
-    vecnormalize.pkl     observation normalisation (SB3 VecNormalize) of that policy
+    vecnormalize.pkl     observation normalisation (SB3 VecNormalize, pickled) of that policy
+    obs_norm.json        the same observation statistics as plain JSON (what serving reads)
     run.json             RunInfo: env id and version, observation and action names, algo, ...
     metrics.json         final evaluation KPIs (what a sweeper optimises)
     config.yaml          the resolved training config
@@ -13,6 +14,12 @@
 
 Everything that serves a trained model (the SB3 router, the ONNX exporter) goes through
 :func:`load_run`, which checks the observation layout the run was trained with.
+
+Trust: unpickling executes code, and a run directory holds pickles (``vecnormalize.pkl``, and
+SB3 unpickles parts of ``model.zip``), so load only run directories you trust. The
+normalisation is read from ``obs_norm.json`` whenever it exists, and the ONNX exporter never
+falls back to the pickle; ``python -m rlroute.rl.runs obs-norm RUN_DIR...`` writes the JSON once
+for (trusted) runs made before it existed.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from rlroute.envs.versions import env_version_problem
 
 MODEL_FILE = "model.zip"
 VECNORM_FILE = "vecnormalize.pkl"
+OBS_NORM_FILE = "obs_norm.json"
+OBS_NORM_FORMAT = 1
 RUN_INFO_FILE = "run.json"
 METRICS_FILE = "metrics.json"
 EVAL_LOG_FILE = "eval.jsonl"
@@ -72,13 +81,38 @@ class ObsNorm:
 
     @classmethod
     def load(cls, path: str | Path) -> ObsNorm:
-        """Read a ``vecnormalize.pkl`` without building an environment."""
+        """Read a ``vecnormalize.pkl`` without building an environment (unpickles: trusted
+        files only; :meth:`load_json` reads the same statistics without pickle)."""
         try:
             with open(path, "rb") as f:
                 vn = pickle.load(f)
         except FileNotFoundError:
             raise RunError(f"{path}: no observation-normalisation file") from None
         return cls.from_vecnormalize(vn)
+
+    @classmethod
+    def load_json(cls, path: str | Path) -> ObsNorm:
+        """Read an ``obs_norm.json`` (see :func:`obs_norm_record`); no pickle involved."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise RunError(f"{path}: no observation-normalisation file") from None
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{path}: not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != OBS_NORM_FORMAT:
+            got = data.get("format") if isinstance(data, dict) else type(data).__name__
+            raise RunError(f"{path}: format {got!r}, this rlroute reads {OBS_NORM_FORMAT}")
+        missing = [k for k in ("norm_obs", "mean", "var", "epsilon", "clip_obs") if k not in data]
+        if missing:
+            raise RunError(f"{path}: missing fields {missing}")
+        mean = np.asarray(data["mean"], dtype=np.float64)
+        var = np.asarray(data["var"], dtype=np.float64)
+        if mean.ndim != 1 or mean.shape != var.shape:
+            raise RunError(f"{path}: mean and var must be lists of the same length")
+        if not data["norm_obs"]:
+            return cls.identity(len(mean))
+        return cls(mean, var, float(data["epsilon"]), float(data["clip_obs"]))
 
     @property
     def std(self) -> np.ndarray:
@@ -185,6 +219,83 @@ def vecnorm_for(model_zip: Path) -> Path:
     return model_zip.with_name(model_zip.stem + "_" + VECNORM_FILE)
 
 
+def obs_norm_for(model_zip: Path) -> Path:
+    """The JSON normalisation next to a model (``model.zip`` -> ``obs_norm.json``,
+    ``x.zip`` -> ``x_obs_norm.json``), beside :func:`vecnorm_for`'s pickle."""
+    if model_zip.name == MODEL_FILE:
+        return model_zip.with_name(OBS_NORM_FILE)
+    return model_zip.with_name(model_zip.stem + "_" + OBS_NORM_FILE)
+
+
+def obs_norm_record(vn: Any) -> dict[str, Any]:
+    """What serving needs of a VecNormalize, as plain JSON data: whether observations are
+    normalised, their running mean and variance, epsilon and the clip."""
+    rms = vn.obs_rms
+    return {
+        "format": OBS_NORM_FORMAT,
+        "rule": "clip((obs - mean) / sqrt(var + epsilon), -clip_obs, clip_obs) if norm_obs",
+        "norm_obs": bool(vn.norm_obs),
+        "epsilon": float(vn.epsilon),
+        "clip_obs": float(vn.clip_obs),
+        "mean": [float(v) for v in np.ravel(rms.mean)],
+        "var": [float(v) for v in np.ravel(rms.var)],
+    }
+
+
+def _json_beside(pkl: Path) -> Path:
+    if pkl.name == VECNORM_FILE:
+        return pkl.with_name(OBS_NORM_FILE)
+    return pkl.with_name(pkl.name.removesuffix(VECNORM_FILE) + OBS_NORM_FILE)
+
+
+def save_vecnormalize(vn: Any, path: str | Path) -> Path:
+    """``vn.save(path)`` (the pickle, for resuming) plus the JSON statistics beside it."""
+    path = Path(path)
+    vn.save(str(path))
+    out = _json_beside(path)
+    _atomic_write(out, json.dumps(obs_norm_record(vn), indent=1) + "\n")
+    return out
+
+
+def write_obs_norm(path: str | Path) -> Path:
+    """Write ``obs_norm.json`` from a run directory's ``vecnormalize.pkl`` (or from the given
+    pickle), once, for runs made before the JSON existed. Unpickles: trusted files only."""
+    path = Path(path)
+    pkl = path / VECNORM_FILE if path.is_dir() else path
+    try:
+        with open(pkl, "rb") as f:
+            vn = pickle.load(f)
+    except FileNotFoundError:
+        raise RunError(f"{pkl}: no {VECNORM_FILE} to convert") from None
+    out = _json_beside(pkl)
+    _atomic_write(out, json.dumps(obs_norm_record(vn), indent=1) + "\n")
+    return out
+
+
+def load_obs_norm(model_zip: Path, obs_dim: int, *, pickle_ok: bool = True) -> ObsNorm:
+    """The normalisation of a model: its JSON if present; else its pickle (only if
+    ``pickle_ok``); else the identity (the run did not normalise)."""
+    json_path, pkl_path = obs_norm_for(model_zip), vecnorm_for(model_zip)
+    if json_path.exists():
+        norm = ObsNorm.load_json(json_path)
+    elif pkl_path.exists():
+        if not pickle_ok:
+            raise RunError(
+                f"{json_path}: missing, and the pickled {pkl_path.name} is not read here "
+                f"(unpickling runs code). If you trust this run, write the JSON once with: "
+                f"python -m rlroute.rl.runs obs-norm {pkl_path}"
+            )
+        norm = ObsNorm.load(pkl_path)
+    else:
+        return ObsNorm.identity(obs_dim)
+    if len(norm.mean) != obs_dim:
+        where = json_path if json_path.exists() else pkl_path
+        raise RunError(
+            f"{where}: normalises {len(norm.mean)} observations but the run has {obs_dim}"
+        )
+    return norm
+
+
 @dataclass
 class LoadedRun:
     """A trained SB3 model with its normalisation and run info (CPU, eval mode)."""
@@ -196,8 +307,13 @@ class LoadedRun:
     model_path: Path
 
 
-def load_run(path: str | Path, device: str = "cpu") -> LoadedRun:
-    """Load a run directory (or one of its model zips) for inference."""
+def load_run(path: str | Path, device: str = "cpu", *, pickle_ok: bool = True) -> LoadedRun:
+    """Load a run directory (or one of its model zips) for inference.
+
+    The normalisation comes from ``obs_norm.json`` when present; ``pickle_ok=False`` (the ONNX
+    exporter) refuses to fall back to ``vecnormalize.pkl``. SB3 itself unpickles parts of
+    ``model.zip``: load only runs you trust.
+    """
     from rlroute.rl.algos import get_algo
 
     run_dir, model_path = resolve_model(path)
@@ -206,10 +322,6 @@ def load_run(path: str | Path, device: str = "cpu") -> LoadedRun:
     if problem is not None:
         raise RunError(f"{run_dir / RUN_INFO_FILE}: {problem}")
     spec = get_algo(info.algo)
-    vn_path = vecnorm_for(model_path)
-    obs_norm = (
-        ObsNorm.load(vn_path) if vn_path.exists() else ObsNorm.identity(len(info.observation_names))
-    )
     try:
         model = spec.load_class().load(model_path, device=device)
     except Exception as exc:
@@ -220,6 +332,7 @@ def load_run(path: str | Path, device: str = "cpu") -> LoadedRun:
             f"{model_path}: the model takes {obs_dim} observations but {RUN_INFO_FILE} names "
             f"{len(info.observation_names)}"
         )
+    obs_norm = load_obs_norm(model_path, obs_dim, pickle_ok=pickle_ok)
     model.policy.set_training_mode(False)
     return LoadedRun(model, obs_norm, info, run_dir, model_path)
 
@@ -230,11 +343,26 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m rlroute.rl.runs obs-norm PATH...``: write ``obs_norm.json`` beside each
+    ``vecnormalize.pkl`` (PATH: a run directory or a pickle)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 2 or args[0] != "obs-norm":
+        print("usage: python -m rlroute.rl.runs obs-norm RUN_DIR_OR_PKL...")
+        return 2
+    for path in args[1:]:
+        print(write_obs_norm(path))
+    return 0
+
+
 __all__ = [
     "CHECKPOINT_DIR",
     "EVAL_LOG_FILE",
     "METRICS_FILE",
     "MODEL_FILE",
+    "OBS_NORM_FILE",
     "RUN_INFO_FILE",
     "VECNORM_FILE",
     "LoadedRun",
@@ -243,7 +371,16 @@ __all__ = [
     "RunInfo",
     "check_names",
     "config_hash",
+    "load_obs_norm",
     "load_run",
+    "obs_norm_for",
+    "obs_norm_record",
     "resolve_model",
+    "save_vecnormalize",
     "vecnorm_for",
+    "write_obs_norm",
 ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

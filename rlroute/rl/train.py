@@ -58,6 +58,7 @@ from rlroute.rl.runs import (
     _atomic_write,
     check_names,
     config_hash,
+    write_obs_norm,
 )
 from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenario import Scenario, ScenarioError
@@ -385,6 +386,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
     (run_dir / MODEL_FILE).write_bytes(src_model.read_bytes())
     if src_vn.exists():
         (run_dir / VECNORM_FILE).write_bytes(src_vn.read_bytes())
+        write_obs_norm(run_dir / VECNORM_FILE)  # the same statistics as JSON, for serving
     info.delivered_step = step
     info.num_timesteps = int(model.num_timesteps)
     info.save(run_dir)

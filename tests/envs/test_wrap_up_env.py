@@ -63,7 +63,7 @@ def test_observe_wrap_up_adds_the_agents_in_after_call_work(wrapped) -> None:
     checkers pass, and a served policy's observer (SimObserver) sees the same vector."""
     from gymnasium.utils.env_checker import check_env as gym_check
 
-    from rlroute.rl.envinfo import SimObserver
+    from rlroute.envs.layout import SimObserver
 
     plain = gym.make(ENV_ID, scenario=wrapped).unwrapped
     env = gym.make(ENV_ID, scenario=wrapped, observe_wrap_up=True)

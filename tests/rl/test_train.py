@@ -21,13 +21,15 @@ def test_run_directory_has_everything(tiny_run) -> None:
     for name in (
         "model.zip",
         "vecnormalize.pkl",
+        "obs_norm.json",
         "run.json",
         "metrics.json",
         "progress.csv",
         "eval.jsonl",
     ):
         assert (run_dir / name).exists(), name
-    assert sorted((run_dir / "checkpoints").glob("step_*"))
+    ckpts = sorted((run_dir / "checkpoints").glob("step_*"))
+    assert ckpts and (ckpts[-1] / "obs_norm.json").exists()
     assert math.isfinite(metrics["eval/cost_per_call"]) and metrics["eval/cost_per_call"] > 0
     assert 0 <= metrics["eval/service_level"] <= 1
     info = RunInfo.load(run_dir)

@@ -1,4 +1,9 @@
-"""Tiny training runs shared by the RL tests (a few hundred steps each)."""
+"""Tiny training runs shared by the RL and export tests (a few hundred steps each).
+
+One session-scoped ``tiny_run`` serves ``tests/rl`` and ``tests/export`` (one training per test
+process). Hydra and the trainer are imported on first use, so the other test directories do
+not pay for them.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
-
-from rlroute.scenarios import config_dir
 
 
 def _tiny_config(*overrides: str) -> dict[str, Any]:
@@ -32,6 +33,11 @@ def _tiny_config(*overrides: str) -> dict[str, Any]:
     }[algo]
     if algo in ("maskable_ppo", "ppo"):
         base.append("algo.hyperparams.n_epochs=2")
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from rlroute.scenarios import config_dir
+
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
         cfg = compose("train", overrides=[*base, *overrides])
     return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
