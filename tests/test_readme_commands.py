@@ -99,6 +99,7 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "rlroute-bench routers=[fifo,cmu,{name: sb3, path: outputs/train/..., label: mine}]":
         Run({**TINY_BENCH, "scenarios": "[heterogeneous]"}, slow=True),
     "rlroute-bench gate=ci": Run({"progress": "false", "plots": "false"}, slow=True),
+    "rlroute-bench suite=rl seeds=5": Run({**TINY_BENCH, "seeds": "1"}, slow=True),
     # 6. Train
     "rlroute-train": Run(TINY_TRAIN, slow=True),
     "rlroute-train algo=ppo scenario=n_design seed=3 total_timesteps=200000":

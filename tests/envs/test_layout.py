@@ -65,7 +65,7 @@ def test_served_observer_is_the_envs(name: str, options: dict) -> None:
 
 def test_unknown_id_or_option_is_named() -> None:
     sc = short("n_design", 1)
-    with pytest.raises(ValueError, match=r"unknown environment 'rlroute/CallCenter-v9'.*v0"):
+    with pytest.raises(ValueError, match=r"unknown environment 'rlroute/CallCenter-v9'.*v1"):
         SimObserver("rlroute/CallCenter-v9", sc, {})
     with pytest.raises(ValueError, match=r"unknown env options \['observe_wrapup'\]"):
         layout_options({"observe_wrapup": True})
