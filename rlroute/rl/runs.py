@@ -105,6 +105,8 @@ class RunInfo:
     delivered: str = "last"  # which policy model.zip holds: "last" or "best" (eval)
     delivered_step: int = 0
     num_timesteps: int = 0
+    # torch threads, determinism flags, CPU kernel family, versions (rlroute.rl.determinism)
+    reproducibility: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def save(self, run_dir: str | Path) -> Path:
