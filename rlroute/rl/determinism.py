@@ -34,15 +34,16 @@ import torch
 PACKAGES = ("torch", "numpy", "stable-baselines3", "sb3-contrib", "gymnasium")
 
 
-def configure_torch(threads: int | None, deterministic: bool = True) -> None:
+def configure_torch(threads: int | None, deterministic: bool = True, device: str = "cpu") -> None:
     """Fix torch's process-wide arithmetic for training: ``threads`` intra-op threads (None:
     leave torch's default, one per core, so results depend on the machine) and
-    deterministic algorithms."""
+    deterministic algorithms (strict on CPU; on a GPU, where cuBLAS needs an environment
+    variable set before start-up, ops without a deterministic kernel warn instead)."""
     if threads is not None:
         if threads < 1:
             raise ValueError(f"torch_threads: {threads}; use a positive integer or null")
         torch.set_num_threads(int(threads))
-    torch.use_deterministic_algorithms(bool(deterministic))
+    torch.use_deterministic_algorithms(bool(deterministic), warn_only=device != "cpu")
 
 
 def _version(package: str) -> str | None:
@@ -57,6 +58,7 @@ def reproducibility_record() -> dict[str, Any]:
     return {
         "torch_threads": torch.get_num_threads(),
         "torch_deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+        "torch_deterministic_warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "versions": {p: _version(p) for p in PACKAGES},
         "python": platform.python_version(),

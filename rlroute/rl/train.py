@@ -280,7 +280,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
     run_dir.mkdir(parents=True, exist_ok=True)
     plain_cfg = copy.deepcopy(dict(cfg))
     settings = TrainSettings.from_config(plain_cfg)
-    configure_torch(settings.torch_threads, settings.torch_deterministic)
+    configure_torch(settings.torch_threads, settings.torch_deterministic, settings.device)
     spec = settings.algo
     train_scenario = apply_cost_overrides(settings.scenario, settings.cost_overrides)
     layout = env_layout(settings.env_id, settings.scenario, **settings.env_options)
