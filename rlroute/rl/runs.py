@@ -4,7 +4,8 @@
 
     model.zip            the delivered policy (SB3 zip; best or last eval, see run.json)
     vecnormalize.pkl     observation normalisation (SB3 VecNormalize) of that policy
-    run.json             RunInfo: env id and version, observation and action names, algo, ...
+    run.json             RunInfo: env id and version, observation and action names, algo,
+                         torch threads / determinism flags / versions (reproducibility), ...
     metrics.json         final evaluation KPIs (what a sweeper optimises)
     config.yaml          the resolved training config
     progress.csv, tb/    SB3 logger output; eval.jsonl: periodic KPI evaluations
