@@ -2,7 +2,7 @@
 
     rlroute-train                                        # configs/train.yaml defaults
     rlroute-train algo=ppo scenario=single_pool seed=1 total_timesteps=200000
-    rlroute-train experiment=heterogeneous_mppo
+    rlroute-train experiment=rl_heterogeneous
     rlroute-train -m seed=0,1,2 algo=ppo,maskable_ppo hydra/launcher=parallel
     rlroute-train hydra.run.dir=outputs/run1 resume=true   # continue after a crash
 

@@ -5,7 +5,8 @@
     model.zip            the delivered policy (SB3 zip; best or last eval, see run.json)
     vecnormalize.pkl     observation normalisation (SB3 VecNormalize, pickled) of that policy
     obs_norm.json        the same observation statistics as plain JSON (what serving reads)
-    run.json             RunInfo: env id and version, observation and action names, algo, ...
+    run.json             RunInfo: env id and version, observation and action names, algo,
+                         torch threads / determinism flags / versions (reproducibility), ...
     metrics.json         final evaluation KPIs (what a sweeper optimises)
     config.yaml          the resolved training config
     progress.csv, tb/    SB3 logger output; eval.jsonl: periodic KPI evaluations
@@ -141,6 +142,8 @@ class RunInfo:
     delivered: str = "last"  # which policy model.zip holds: "last" or "best" (eval)
     delivered_step: int = 0
     num_timesteps: int = 0
+    # torch threads, determinism flags, CPU kernel family, versions (rlroute.rl.determinism)
+    reproducibility: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     # Set when a policy trained on an older env version was re-validated under ``env_id``
     # (which version it was trained on, how it was checked); empty for runs trained on it.

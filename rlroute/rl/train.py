@@ -26,7 +26,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import torch
 import yaml
 from stable_baselines3.common.logger import (
     CSVOutputFormat,
@@ -45,6 +44,7 @@ from rlroute.rl.callbacks import (
     evaluate_router,
     latest_checkpoint,
 )
+from rlroute.rl.determinism import configure_torch, differences, reproducibility_record
 from rlroute.rl.envinfo import env_layout
 from rlroute.rl.runs import (
     CHECKPOINT_DIR,
@@ -79,7 +79,8 @@ class TrainSettings:
     total_timesteps: int = 300_000
     n_envs: int = 1
     device: str = "cpu"
-    torch_threads: int = 1
+    torch_threads: int | None = 1  # None: torch's default (one per core; machine-dependent)
+    torch_deterministic: bool = True  # torch.use_deterministic_algorithms
     env_id: str = ENV_ID
     work_conserving: bool = True
     invalid_action: str = "fallback"  # the env's own option: "fallback" or "raise"
@@ -131,7 +132,8 @@ class TrainSettings:
             total_timesteps=int(cfg.get("total_timesteps", 300_000)),
             n_envs=int(cfg.get("n_envs", 1)),
             device=str(cfg.get("device", "cpu")),
-            torch_threads=int(cfg.get("torch_threads", 1)),
+            torch_threads=_threads(cfg.get("torch_threads", 1)),
+            torch_deterministic=bool(cfg.get("torch_deterministic", True)),
             env_id=str(env.get("id", ENV_ID)),
             work_conserving=bool(env.get("work_conserving", True)),
             invalid_action=invalid,
@@ -164,6 +166,14 @@ class TrainSettings:
             "skip_forced": self.skip_forced,
             **self.env_kwargs,
         }
+
+
+def _threads(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"torch_threads: {value!r}; use a positive integer, or null for all cores")
+    return value
 
 
 def apply_cost_overrides(
@@ -277,7 +287,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
     run_dir.mkdir(parents=True, exist_ok=True)
     plain_cfg = copy.deepcopy(dict(cfg))
     settings = TrainSettings.from_config(plain_cfg)
-    torch.set_num_threads(settings.torch_threads)
+    configure_torch(settings.torch_threads, settings.torch_deterministic, settings.device)
     spec = settings.algo
     train_scenario = apply_cost_overrides(settings.scenario, settings.cost_overrides)
     layout = env_layout(settings.env_id, settings.scenario, **settings.env_options)
@@ -294,6 +304,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
         config_hash=config_hash(plain_cfg),
         rlroute_version=rlroute.__version__,
         delivered=settings.deliver,
+        reproducibility=reproducibility_record(),
     )
 
     venv = make_vec_env(settings, train_scenario)
@@ -419,6 +430,14 @@ def _load_checkpoint(
             )
         check_names("observation", old.observation_names, info.observation_names, where)
         check_names("action", old.action_names, info.action_names, where)
+        changed = differences(old.reproducibility, info.reproducibility)
+        if changed:
+            log.warning(
+                "%s: the run started with other arithmetic settings, so its continuation will "
+                "not be bit-identical to an uninterrupted run: %s",
+                where,
+                "; ".join(changed),
+            )
     state = json.loads((ckpt / "state.json").read_text())
     step = int(state["num_timesteps"])
     vn_path = ckpt / VECNORM_FILE

@@ -29,6 +29,11 @@ def test_gate_config_sets_the_run_its_bands_were_measured_for(ci_cfg, bands):
     assert all(set(r) <= set(ci_cfg.routers) for r in bands.values())
 
 
+def test_gate_covers_every_library_scenario(ci_cfg):
+    library = {p.stem for p in (config_dir() / "scenario").glob("*.yaml")}
+    assert set(ci_cfg.scenarios) == library
+
+
 def test_bands_are_physically_sane(bands):
     for scenario, routers in bands.items():
         for router, kpis in routers.items():

@@ -111,3 +111,23 @@ def test_a_failed_post_training_gate_fails_the_command_readably(tmp_path) -> Non
     assert "cost_per_call" in res.stderr + res.stdout
     assert (tmp_path / "model.zip").exists()  # the trained run is kept
     assert (tmp_path / "benchmark" / "benchmark.json").exists()
+
+
+def test_resume_is_logged_once(tiny_run, tmp_path) -> None:
+    """Item 10: ``resume=true`` prints its "resumed ... at step" line once (console), and the
+    run's log file has it once too."""
+    import shutil
+
+    run_dir, _ = tiny_run
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    res = _train(
+        *TINY_RUN,
+        "total_timesteps=512",
+        "resume=true",
+        "progress_bar=false",
+        f"hydra.run.dir={copy}",
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (res.stdout + res.stderr).count("resumed ") == 1, res.stdout + res.stderr
+    assert (copy / "train.log").read_text().count("resumed ") == 1

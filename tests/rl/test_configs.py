@@ -53,6 +53,45 @@ def test_experiment_composes(experiment: str) -> None:
     assert settings.eval_seeds
 
 
+def _referenced_experiments() -> dict[str, list[str]]:
+    """``experiment=NAME`` anywhere in configs/, rlroute/ and the repository's docs and
+    scripts: name -> files that mention it."""
+    import re
+    from pathlib import Path
+
+    import rlroute
+
+    root = Path(rlroute.__file__).resolve().parents[1]
+    places = [
+        config_dir(),
+        root / "rlroute",
+        root / "README.md",
+        root / "experiments",
+        root / "docs",
+    ]
+    files = [p for d in places if d.exists() for p in ([d] if d.is_file() else d.rglob("*"))]
+    found: dict[str, list[str]] = {}
+    for f in files:
+        if f.suffix not in {".py", ".yaml", ".md", ".sh"} or not f.is_file():
+            continue
+        for name in re.findall(r"experiment=([A-Za-z0-9_]+)", f.read_text(errors="replace")):
+            found.setdefault(name, []).append(str(f.relative_to(root)))
+    return found
+
+
+def test_every_referenced_experiment_exists_and_composes() -> None:
+    """A command in a docstring, config comment or README must name a real experiment."""
+    found = _referenced_experiments()
+    assert "rl_heterogeneous" in found and "quickstart" in found  # the search finds them
+    missing = {n: f for n, f in found.items() if n not in EXPERIMENTS}
+    assert not missing, f"experiment=NAME without configs/experiment/NAME.yaml: {missing}"
+    for name in found:
+        if "optuna" in name:
+            continue  # its sweeper is an optional extra; test_experiment_composes covers it
+        cfg = _compose([f"experiment={name}"])
+        assert TrainSettings.from_config(OmegaConf.to_container(cfg, resolve=True))
+
+
 def test_train_defaults_follow_the_template() -> None:
     text = (config_dir() / "train.yaml").read_text()
     defaults = text[text.index("defaults:") :].splitlines()[1:7]
