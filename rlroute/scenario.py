@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import yaml
 from pydantic import (
@@ -42,7 +42,7 @@ from pydantic import (
 
 from rlroute.distributions import Distribution, Exponential
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 class ScenarioError(ValueError):
