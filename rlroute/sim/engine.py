@@ -106,6 +106,8 @@ class Call:
     )
     # ``wrap_u`` (the wrap-up quantile) and ``wrap_up`` (its duration, set at service start)
     # are set only in scenarios with wrap-up: a slot never assigned costs nothing.
+    wrap_u: float
+    wrap_up: float
 
     def __init__(
         self,
