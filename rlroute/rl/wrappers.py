@@ -13,7 +13,7 @@ sees the mask of the decision it is actually asked to make.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -36,7 +36,7 @@ class SkipForcedDecisions(gym.Wrapper):
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
-        self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
+        self._mask = np.ones(env.action_space.n, dtype=np.bool_)  # type: ignore[attr-defined]
 
     #: Days in a row without a single real choice before giving up (see ``reset``).
     max_empty_days = 3
@@ -93,7 +93,7 @@ class InvalidActionFallback(gym.Wrapper):
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
         self._pairs: list[tuple[int, int]] = list(env.unwrapped.pairs)  # type: ignore[attr-defined]
-        self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
+        self._mask = np.ones(env.action_space.n, dtype=np.bool_)  # type: ignore[attr-defined]
 
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(**kwargs)
@@ -115,7 +115,7 @@ class InvalidActionFallback(gym.Wrapper):
                     return int(candidates[0])
         return int(valid[0])
 
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         a = int(action)
         valid = self.fallback(a, self._mask)
         obs, reward, terminated, truncated, info = self.env.step(valid)
