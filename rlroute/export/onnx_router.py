@@ -101,7 +101,7 @@ class OnnxRouter:
         self._observer: SimObserver | None = None
         self._scenario_id: int | None = None
         self._sess = self.policy.session
-        self._feed = {INPUT_OBS: None, INPUT_MASK: None}
+        self._feed: dict[str, np.ndarray | None] = {INPUT_OBS: None, INPUT_MASK: None}
 
     def reset(self, sim: Simulator) -> None:
         if self._observer is None or self._scenario_id != id(sim.scenario):
