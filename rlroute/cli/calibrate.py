@@ -91,7 +91,7 @@ def load_records(data: dict[str, Any]) -> CallRecords:
             columns=data.get("columns") or None,
             datetime_format=data.get("datetime_format"),
             sep=data.get("sep"),
-            week=week,
+            week=week,  # type: ignore[arg-type]  # read_call_records checks it
         )
     raise CalibrationError(f"data.format must be technion, csv or parquet; got {fmt!r}")
 
