@@ -55,6 +55,7 @@ def test_wheel_works_outside_the_clone(tmp_path):
     env["MPLBACKEND"] = "Agg"
     src, dist, venv, work = (tmp_path / d for d in ("src", "dist", "venv", "work"))
     work.mkdir()
+    src.mkdir()
     for name in BUILD_INPUTS:
         if (REPO / name).is_dir():
             ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
