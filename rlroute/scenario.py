@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import yaml
 from pydantic import (
@@ -51,7 +51,7 @@ from pydantic import (
 
 from rlroute.distributions import MAX_DRAW_S, Distribution, Exponential
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 #: Default cap on the expected number of calls over a scenario's horizon: first-time calls
 #: (rates x interval lengths, day multiplier 1) times a bound on each caller's attempts

@@ -2,14 +2,20 @@
 
 Named scenarios are the YAML files of the ``scenario`` config group (``configs/scenario/``),
 so ``gym.make(..., scenario="n_design")``, ``rlroute-bench scenario=n_design`` and
-``load_scenario("n_design")`` all read the same file. The config folder is the repository's
-``configs/`` (an editable install, the supported setup) or ``$RLROUTE_CONFIG_DIR``.
+``load_scenario("n_design")`` all read the same file. :func:`config_dir` finds the folder:
+
+1. ``$RLROUTE_CONFIG_DIR``, when set (a whole config folder of your own);
+2. ``rlroute/conf/`` inside the installed package (a wheel or ``pip install .``: the build maps
+   the repository's ``configs/`` there, see setup.py);
+3. ``configs/`` beside the package (a checkout: editable install or ``PYTHONPATH=$PWD``), where
+   the gitignored ``configs/local/default.yaml`` holds machine-specific overrides.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +23,18 @@ from rlroute.scenario import Scenario, ScenarioError
 
 
 def config_dir() -> Path:
-    """The Hydra config folder: ``$RLROUTE_CONFIG_DIR`` or ``configs/`` beside the package."""
+    """The Hydra config folder, in the order of the module docstring.
+
+    A real directory, not a resource handle: Hydra's ``config_path`` and
+    ``initialize_config_dir`` need one, and a wheel always installs unzipped.
+    """
     env = os.environ.get("RLROUTE_CONFIG_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "configs"
+    if env:
+        return Path(env)
+    shipped = files("rlroute") / "conf"
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[1] / "configs"
 
 
 def scenario_names() -> list[str]:

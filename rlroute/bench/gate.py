@@ -81,10 +81,9 @@ def load_bands(spec: str | Path | Mapping[str, Any]) -> Bands:
             raise BandsError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(spec, Mapping):
         raise BandsError(f"{source}: bands must be a mapping, got {type(spec).__name__}")
-    if "bands" in spec:
-        spec = spec["bands"]
+    table: Mapping[str, Any] | None = spec.get("bands", spec)
     out: Bands = {}
-    for scenario, routers in (spec or {}).items():
+    for scenario, routers in (table or {}).items():
         if not isinstance(routers, Mapping):
             raise BandsError(f"{source}: {scenario}: expected {{router: {{kpi: [lo, hi]}}}}")
         for router, kpis in routers.items():
@@ -131,6 +130,7 @@ def benchmark_entries(
 ) -> list[dict[str, Any]]:
     """Entries for the CI benchmark actions: the gated KPIs, or ``kpis`` of every run."""
     rows = summary.set_index(["scenario", "router", "kpi"])
+    keys: list[tuple[tuple[str, str, str], Any]]
     if bands:
         keys = [
             ((s, r, k), band)

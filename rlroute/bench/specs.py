@@ -216,7 +216,7 @@ def resolve_seeds(seeds: int | Sequence[int]) -> list[int]:
             raise BenchConfigError(f"seeds must be >= 1 (or a list of seeds), got {seeds}")
         return list(range(seeds))
     try:
-        out = [int(s) for s in seeds]
+        out = [int(s) for s in seeds]  # type: ignore[union-attr]  # a bool: TypeError below
     except (TypeError, ValueError):
         raise BenchConfigError(
             f"seeds must be a count or a list of integers, got {seeds!r}"

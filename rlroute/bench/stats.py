@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,7 +134,7 @@ def iqm(x: np.ndarray, axis: int | None = None) -> np.ndarray | float:
 
 def stratified_bootstrap_ci(
     strata: Sequence[Sequence[float] | np.ndarray],
-    statistic: Callable[..., np.ndarray] = iqm,
+    statistic: Callable[..., Any] = iqm,
     n_boot: int = 2000,
     confidence: float = CONFIDENCE,
     rng: np.random.Generator | int | None = 0,

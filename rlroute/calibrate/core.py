@@ -112,8 +112,8 @@ class CalibrationReport:
                     "base_type": self.type_base[t],
                     "priority": self.type_priority.get(t, 0),
                     "patience": self.patience[t].choice,
-                    "patience_mean_s": self.patience[t].dist.mean
-                    if self.patience[t].dist is not None
+                    "patience_mean_s": dist.mean
+                    if (dist := self.patience[t].dist) is not None
                     else float("inf"),
                 }
                 for t in self.arrivals.types
@@ -453,8 +453,8 @@ def calibrate(
                 name=t,
                 arrival_rates_per_hour=[round(float(r), 4) for r in rates],
                 day_multiplier_shape=None
-                if arrivals.day_shape[t] is None
-                else round(float(arrivals.day_shape[t]), 3),
+                if (shape := arrivals.day_shape[t]) is None
+                else round(float(shape), 3),
                 patience=pat,
                 priority=type_priority[t],
                 repeat=repeat,

@@ -42,6 +42,7 @@ rather than 4 or 5 throughout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -174,7 +175,7 @@ class StaffingFit:
 
     def table(self) -> pd.DataFrame:
         """One row per interval: head count, on duty and busy per group (means over days)."""
-        out = {"start": self.grid.labels()}
+        out: dict[str, Any] = {"start": self.grid.labels()}
         for j, g in enumerate(self.groups):
             out[f"head_count_{g}"] = self.head_count[j]
             out[f"on_duty_{g}"] = self.on_duty[:, j].mean(axis=0)

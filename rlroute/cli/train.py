@@ -22,7 +22,7 @@ import math
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -64,7 +64,9 @@ def run_training(cfg: DictConfig) -> float:
 
         try:
             benchmark_policy(
-                run_dir, plain["scenario"], OmegaConf.to_container(bench_cfg, resolve=True)
+                run_dir,
+                plain["scenario"],
+                cast(dict[str, Any], OmegaConf.to_container(bench_cfg, resolve=True)),
             )
         except (GateError, BandsError, BenchConfigError) as exc:
             # The trained run is complete either way; a failed gate or a bad benchmark

@@ -95,7 +95,7 @@ class Observer:
         self._qscale = [1.0 / max(1, sum(peak[g] for g in groups_of[k])) for k in range(K)]
         self._wscale = [(k, 1.0 / scenario.sl_target_s(k)) for k in range(K)]
         mean_handle = [
-            sum(scenario.skill(k, g).handle_time.mean for g in groups_of[k])  # type: ignore[union-attr]
+            sum(scenario.skill(k, g).handle_time.mean for g in groups_of[k])  # type: ignore[union-attr,misc]
             / len(groups_of[k])
             for k in range(K)
         ]
@@ -115,8 +115,8 @@ class Observer:
                 rate = scenario.rates_per_hour(k)[j] / 3600.0
                 agents = sum(heads[g][j] for g in groups_of[k])
                 offered = rate * mean_handle[k]
-                if profiles[k] is not None:  # handle times over the day (talk time)
-                    offered *= profiles[k][j]
+                if (profile := profiles[k]) is not None:  # handle times over the day (talk time)
+                    offered *= profile[j]
                 load.append(min(offered / agents, CLIP) if agents else (CLIP if offered else 0.0))
             on_duty = [heads[g][j] / peak[g] if peak[g] else 0.0 for g in range(G)]
             self._load.append(load)

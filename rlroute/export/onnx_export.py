@@ -43,6 +43,9 @@ OPSET = 17
 class ExportablePolicy(nn.Module):
     """Raw observation + mask -> (masked logits, greedy action), normalisation included."""
 
+    mean: torch.Tensor  # buffers (register_buffer), typed for the checker
+    inv_std: torch.Tensor
+
     def __init__(self, preferences: nn.Module, obs_norm: ObsNorm) -> None:
         super().__init__()
         self.preferences = preferences
@@ -120,7 +123,10 @@ def export_run(
 def _export(
     module: nn.Module, example: tuple[torch.Tensor, ...], path: Path, opset: int, exporter: str
 ) -> str:
-    names = {"input_names": [INPUT_OBS, INPUT_MASK], "output_names": [OUTPUT_LOGITS, OUTPUT_ACTION]}
+    names: dict[str, Any] = {
+        "input_names": [INPUT_OBS, INPUT_MASK],
+        "output_names": [OUTPUT_LOGITS, OUTPUT_ACTION],
+    }
     if exporter not in ("auto", "torchscript", "dynamo"):
         raise ValueError(f"unknown exporter {exporter!r}; use auto, torchscript or dynamo")
     errors = []

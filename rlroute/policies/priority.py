@@ -106,7 +106,7 @@ class ThresholdRouter:
         if bad:
             raise ValueError(f"router 'threshold': reserve must be a non-negative int for {bad}")
         self.primary = [
-            min(types, key=lambda k, g=g: (-prio[k], sim.mean_agent_time[k][g], k))
+            min(types, key=lambda k, g=g: (-prio[k], sim.mean_agent_time[k][g], k))  # type: ignore[misc]
             for g, types in enumerate(sim.types_of_group)
         ]
         # (priority key, action, type, group, idle agents needed before serving the pair)

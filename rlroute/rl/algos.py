@@ -11,9 +11,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.base_class import BaseAlgorithm
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class AlgoSpec:
     off_policy: bool  # has a replay buffer (saved with checkpoints)
     kind: str  # "actor_critic" (logits from mlp_extractor + action_net) or "q" (q_net)
 
-    def load_class(self) -> type:
+    def load_class(self) -> type[BaseAlgorithm]:
         module, _, cls = self.cls_path.partition(":")
         return getattr(importlib.import_module(module), cls)
 

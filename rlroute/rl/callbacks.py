@@ -97,7 +97,7 @@ class KPIEvalCallback(BaseCallback):
         norm = (
             ObsNorm.from_vecnormalize(vn)
             if vn is not None
-            else ObsNorm.identity(int(np.prod(self.model.observation_space.shape)))
+            else ObsNorm.identity(int(np.prod(self.model.observation_space.shape)))  # type: ignore[arg-type]
         )
         self.model.policy.set_training_mode(False)
         t0 = time.perf_counter()
@@ -166,7 +166,7 @@ class ResumableCheckpoint(BaseCallback):
         if vn is not None:
             save_vecnormalize(vn, tmp / VECNORM_FILE)
         if getattr(self.model, "replay_buffer", None) is not None:
-            self.model.save_replay_buffer(tmp / "replay_buffer.pkl")
+            self.model.save_replay_buffer(tmp / "replay_buffer.pkl")  # type: ignore[attr-defined]
         (tmp / "state.json").write_text(
             json.dumps({"num_timesteps": step, **self.state()}, default=str)
         )

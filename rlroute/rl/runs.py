@@ -329,7 +329,7 @@ def load_run(path: str | Path, device: str = "cpu", *, pickle_ok: bool = True) -
         model = spec.load_class().load(model_path, device=device)
     except Exception as exc:
         raise RunError(f"{model_path}: cannot load as {info.algo}: {exc}") from exc
-    obs_dim = int(np.prod(model.observation_space.shape))
+    obs_dim = int(np.prod(model.observation_space.shape))  # type: ignore[arg-type]
     if obs_dim != len(info.observation_names):
         raise RunError(
             f"{model_path}: the model takes {obs_dim} observations but {RUN_INFO_FILE} names "

@@ -449,7 +449,7 @@ def _load_checkpoint(
     except ValueError as exc:
         raise RunError(f"{where}: checkpoint does not fit this environment: {exc}") from exc
     if settings.algo.off_policy and (ckpt / "replay_buffer.pkl").exists():
-        model.load_replay_buffer(ckpt / "replay_buffer.pkl")
+        model.load_replay_buffer(ckpt / "replay_buffer.pkl")  # type: ignore[attr-defined]
     model.num_timesteps = step
     # Deterministic continuation: the environments restart from a seed derived from the step.
     venv.seed(train_env_seed(settings.seed) + step)

@@ -15,7 +15,7 @@ rule, is gone).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -41,7 +41,7 @@ class SkipForcedDecisions(gym.Wrapper):
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
-        self._mask = np.ones(env.action_space.n, dtype=bool)  # type: ignore[attr-defined]
+        self._mask = np.ones(env.action_space.n, dtype=np.bool_)  # type: ignore[attr-defined]
         self._carry, self._carry_steps = 0.0, 0
 
     #: Days in a row without a single real choice before giving up (see ``reset``).
