@@ -30,7 +30,7 @@ _gammaincinv = types.ExternalFunction(
 )
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def normal_inv_cdf(p: float) -> float:
     """``statistics.NormalDist().inv_cdf(p)`` (AS241), the same operations in the same order."""
     q = p - 0.5
@@ -174,7 +174,7 @@ def normal_inv_cdf(p: float) -> float:
     return 0.0 + (x * 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ppf(kind: int, par: np.ndarray, u: float, emp_vals: np.ndarray, emp_cum: np.ndarray) -> float:
     """The quantile function of a distribution encoded by :func:`encode` (``par`` its row)."""
     if kind == D_EXP:

@@ -158,7 +158,7 @@ HIST_MAX_S = 3600  # kpis.HIST_MAX_S
 
 
 # ------------------------------------------------------------------ room and small predicates
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def room_ok(s, p, r) -> bool:
     """Enough free space for one more event and the decisions it may open (each decision
     takes an idle agent, so at most one per agent): otherwise the driver grows or refills."""
@@ -180,7 +180,7 @@ def room_ok(s, p, r) -> bool:
     return s.QT.shape[0] >= s.I[I_QTOTAL] + 3
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def decision_possible(s, p) -> bool:
     for a in range(p.pk.shape[0]):  # noqa: SIM110 - numba has no any(genexpr)
         if s.QC[p.pk[a], QC_LEN] and s.GC[p.pg[a], GC_SIZE]:
@@ -188,7 +188,7 @@ def decision_possible(s, p) -> bool:
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _log(
     s,
     slot: int,
@@ -220,7 +220,7 @@ def _log(
 
 
 # ------------------------------------------------------------------ event handlers
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _balks(s, p, k: int, balk_u: float) -> bool:
     for j in range(p.got_n[k]):
         if s.GC[p.got[k, j], GC_SIZE]:
@@ -228,7 +228,7 @@ def _balks(s, p, k: int, balk_u: float) -> bool:
     return balk_u < p.balk_p[k] or s.QC[k, QC_LEN] >= p.balk_len[k]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _balk(s, p, slot: int) -> None:
     k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
     s.CI[CI_STATE, slot] = ABANDONED
@@ -240,7 +240,7 @@ def _balk(s, p, slot: int) -> None:
     free_call(s, slot)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _join(s, p, k: int, slot: int) -> None:
     queue_append(s, k, slot, s.CI[CI_ID, slot])
     s.QC[k, QC_LEN] += 1
@@ -248,7 +248,7 @@ def _join(s, p, k: int, slot: int) -> None:
     s.F[F_WAIT_RATE] += p.cost_wait[k]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _offer(s, p, slot: int) -> bool:
     """A repeat call arrives: it balks (False) or joins its queue (True)."""
     k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
@@ -262,7 +262,7 @@ def _offer(s, p, slot: int) -> bool:
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _abandon(s, p, slot: int) -> None:
     k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
     s.CI[CI_STATE, slot] = ABANDONED
@@ -281,7 +281,7 @@ def _abandon(s, p, slot: int) -> None:
     free_call(s, slot)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _schedule_repeat(s, p, k: int, customer: int, t_back: float) -> None:
     """The next repeat call of type k, with the next row of its repeat-call table."""
     cid = s.I[I_NEXT_CALL_ID]
@@ -307,7 +307,7 @@ def _schedule_repeat(s, p, k: int, customer: int, t_back: float) -> None:
     heap_push(s, t_back, EV_REPEAT, slot, cid)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def assign(s, p, k: int, g: int) -> None:
     """The reference's ``_assign(k, g, None)``: the oldest waiting call of type k to the
     longest-idle agent of group g, with the answer's KPIs, cost, log and follow-up events."""
@@ -365,7 +365,7 @@ def assign(s, p, k: int, g: int) -> None:
     free_call(s, slot)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _after_call(s, p, kind: int, agent: int) -> bool:
     g = s.AI[AI_GROUP, agent]
     if kind == EV_TALK_END:
@@ -390,7 +390,7 @@ def _after_call(s, p, kind: int, agent: int) -> bool:
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def staff(s, g: int, target: int) -> None:
     """The reference's ``_staff``: hire, recall or send home agents of group g."""
     na = s.I[I_N_AGENTS]
@@ -407,8 +407,10 @@ def staff(s, g: int, target: int) -> None:
         for _ in range(diff):
             a = s.I[I_N_AGENTS]
             s.I[I_N_AGENTS] = a + 1
-            s.AI[:, a] = 0
-            s.AF[:, a] = 0.0
+            for row in range(s.AI.shape[0]):
+                s.AI[row, a] = 0
+            for row in range(s.AF.shape[0]):
+                s.AF[row, a] = 0.0
             s.AI[AI_GROUP, a] = g
             s.AI[AI_PRESENT, a] = 1
             s.AF[AF_IDLE_SINCE, a] = s.F[F_NOW]
@@ -416,20 +418,20 @@ def staff(s, g: int, target: int) -> None:
             s.I[I_PRESENT] += 1
     elif diff < 0:
         remove = -diff
-        leaving_before = s.AI[AI_LEAVING, :na].copy()
-        present_before = s.AI[AI_PRESENT, :na].copy()
         while remove and s.GC[g, GC_SIZE]:
             a = idle_pop(s, g)  # the most recently idle go first
             s.AI[AI_PRESENT, a] = 0
             s.I[I_PRESENT] -= 1
             remove -= 1
-        for a in range(na):  # busy (talking or in wrap-up) on-duty agents, by id
+        # Then the busy (talking or in wrap-up) agents on duty, by id; those just sent home
+        # were idle, so the test below sees the reference's ``on_duty`` list.
+        for a in range(na):
             if not remove:
                 break
             if (
                 s.AI[AI_GROUP, a] == g
-                and present_before[a]
-                and not leaving_before[a]
+                and s.AI[AI_PRESENT, a]
+                and not s.AI[AI_LEAVING, a]
                 and (s.AI[AI_TALKING, a] or s.AI[AI_IN_WRAP_UP, a])
             ):
                 s.AI[AI_LEAVING, a] = 1
@@ -437,7 +439,7 @@ def staff(s, g: int, target: int) -> None:
 
 
 # ------------------------------------------------------------------ decisions
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _decide(s, p, r) -> bool:
     """Atomic decisions at one instant until the router holds or nothing is assignable;
     True if the router held while an assignment was possible."""
@@ -452,13 +454,13 @@ def _decide(s, p, r) -> bool:
             return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _arm(s, slot: int, cid: int) -> None:
     if is_waiting(s, slot, cid):
         heap_push(s, s.CF[CF_ARRIVAL, slot] + s.CF[CF_PATIENCE, slot], EV_ABANDON, slot, cid)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def advance(s, p, r, entry: int) -> int:
     """Run events until the next stop (see the module docstring); returns an ``ST_*`` code.
 
@@ -624,7 +626,7 @@ def advance(s, p, r, entry: int) -> int:
             joined = -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_assign(s, p, a: int) -> None:
     """Apply an assignment chosen outside (a Python router at an epoch)."""
     assign(s, p, p.pk[a], p.pg[a])

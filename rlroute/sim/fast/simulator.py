@@ -283,6 +283,7 @@ class FastSimulator:
         need = int(s.I[L.I_N_AGENTS]) + sum(h[i] for h in ref._heads)
         if need > s.AI.shape[1]:
             self._grow_agents(2 * need)
+            s = self.state
         for g in range(ref.n_groups):
             staff(s, g, ref._heads[g][i])
         expected = sum(r[i] * m for r, m in zip(ref._rates, ref._day_mult)) * ref.interval_s

@@ -67,7 +67,7 @@ def assert_same_frames(x: pd.DataFrame, y: pd.DataFrame, what: str, atol: float 
         if a.dtype.kind == "f" or b.dtype.kind == "f":
             a, b = a.astype(float), b.astype(float)
             assert np.array_equal(np.isnan(a), np.isnan(b)), f"{what}.{c}: NaN differ"
-            ok = ~np.isnan(a)
+            ok = ~np.isnan(a) & (a != b)  # equal values (infinities too) need no tolerance
             diff = np.abs(a[ok] - b[ok])
             tol = np.maximum(atol, REL_TOL * np.maximum(np.abs(a[ok]), np.abs(b[ok])))
             bad = np.flatnonzero(diff > tol)

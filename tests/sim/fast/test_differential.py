@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_invariants import centers
 
+from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
 
 SCENARIOS = sorted(p.stem for p in Path("configs/scenario").glob("*.yaml"))
@@ -98,3 +99,31 @@ def test_random_centers_same_calls_and_kpis(scenario, router: str, seed: int) ->
 )
 def test_random_centers_with_repeat_calls(scenario, router: str, seed: int) -> None:
     assert_same_run(scenario, seed=seed, router=router)
+
+
+def test_many_staffing_changes_grow_the_agent_table() -> None:
+    """Agents are never reused: a schedule that sends everyone home and hires again many
+    times outgrows the first agent table (the driver grows it between compiled calls)."""
+    sc = Scenario.from_dict(
+        {
+            "name": "on_off",
+            "interval_s": 600.0,
+            "n_intervals": 24,
+            "call_types": [
+                {
+                    "name": "a",
+                    "arrival_rates_per_hour": [120.0],
+                    "patience": {"kind": "exponential", "mean_s": 200.0},
+                }
+            ],
+            "agent_groups": [
+                {
+                    "name": "g",
+                    "head_count": [6, 0, 9, 2] * 6,
+                    "skills": {"a": {"handle_time": {"kind": "exponential", "mean_s": 240.0}}},
+                }
+            ],
+        }
+    )
+    assert_same_run(sc, seed=5, router="fifo")
+    assert_same_run(sc, seed=6, router="random")
