@@ -40,22 +40,26 @@ class _Direct:
     call can never reach an overload of other types.
     """
 
-    __slots__ = ("_dispatcher", "_entry", "_key")
+    __slots__ = ("_dispatcher", "_entry", "_objs")
 
     def __init__(self, dispatcher: Any) -> None:
         self._dispatcher = dispatcher
         self._entry: Any = None
-        self._key: tuple[int, ...] = ()
+        self._objs: tuple[tuple[int, Any], ...] = ()
 
     def __call__(self, *args: Any) -> Any:
-        key = tuple(id(a) for a in args if isinstance(a, tuple))
-        if key != self._key:
-            out = self._dispatcher(*args)
-            d = self._dispatcher
-            self._entry = d.overloads[tuple(d.typeof_pyval(a) for a in args)].entry_point
-            self._key = key
-            return out
-        return self._entry(*args)
+        entry = self._entry
+        if entry is not None:
+            for i, obj in self._objs:
+                if args[i] is not obj:
+                    break
+            else:
+                return entry(*args)
+        out = self._dispatcher(*args)
+        d = self._dispatcher
+        self._entry = d.overloads[tuple(d.typeof_pyval(a) for a in args)].entry_point
+        self._objs = tuple((i, a) for i, a in enumerate(args) if isinstance(a, tuple))
+        return out
 
 
 def repeat_call_streams(sim: Simulator) -> tuple[np.random.Generator, ...]:
@@ -219,6 +223,7 @@ class FastSimulator:
         self.log_chunks_i: list[np.ndarray] = []
         self._unserved_log: list[tuple[Any, ...]] = []
         self._finished = False
+        self._started = False
         self._router: Any = None
         self._advance, self._room_ok = _Direct(advance), _Direct(room_ok)
         self._step_assign = _Direct(step_assign)
@@ -268,12 +273,17 @@ class FastSimulator:
                 f"action {action} = (type {self.scenario.type_names[k]!r}, group "
                 f"{self.scenario.group_names[g]!r}) is not possible now"
             )
-        self._make_room()
+        # No room check: the loop checked before the event that opened this epoch that there
+        # is room for one decision per agent, and each step takes an idle agent.
         self._step_assign(self.state, self.params, action)
 
     def _drive(self, entry: int) -> bool:
+        room = not self._started  # later epochs: the loop checked room before their event
+        self._started = True
         while True:
-            self._make_room()
+            if room:
+                self._make_room()
+            room = True
             st = self._advance(self.state, self.params, self.router_arrays, entry)
             if st == L.ST_EPOCH:
                 return True
