@@ -59,6 +59,7 @@ import numpy as np
 
 from rlroute.distributions import Exponential
 from rlroute.scenario import Scenario
+from rlroute.sim.arrivals import draw_arrival_block
 from rlroute.sim.kpis import HIST_MAX_S, KPIReport, StatsCollector
 from rlroute.sim.streams import RandomStreams, RepeatCallTable
 
@@ -833,26 +834,18 @@ class Simulator:
         independent, so this changes no other draw). Its column lives beside the arrival
         tuples (``_arr_wrap``), so their layout, and the hot loop's unpacking, stay as they are.
         """
-        s = self.streams
-        batches = []
-        wraps = []  # wrap-up quantiles per batch (zeros for a type that never wraps up)
-        for k in range(self.n_types):
-            mean = self._rates[k][i] * self._day_mult[k] * length
-            n = int(s.arrival[k].poisson(mean)) if mean > 0 else 0
-            if n == 0:
-                continue
-            times = start + np.sort(s.arrival[k].random(n)) * length
-            pat = self._patience[k]
-            patience = np.full(n, INF) if pat is None else pat.sample(s.patience[k], n)
-            service_u = s.service[k].random(n)
-            resolve_u = s.resolution[k].random(n)
-            balk_u = s.balk[k].random(n)
-            rep = self._repeat[k]
-            rep_u = s.repeat[k].random(n)
-            rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
-            batches.append((times, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
-            if self.has_wrap_up:
-                wraps.append(s.wrap_up[k].random(n) if self._wrap_types[k] else np.zeros(n))
+        batches, wraps = draw_arrival_block(
+            self.streams,
+            i,
+            start,
+            length,
+            self._rates,
+            self._day_mult,
+            self._patience,
+            self._repeat,
+            self._wrap_types,
+            self.has_wrap_up,
+        )
         self._arr_wrap = None
         if not batches:
             self._arr, self._arr_pos, self._next_arrival = [], 0, INF

@@ -1,0 +1,13 @@
+"""rlroute.sim.fast: the compiled (numba) engine, the same model as the reference, call by call.
+
+Layout, one concern per module (mirroring the reference): :mod:`.layout` (state arrays and
+their indices), :mod:`.dists` (compiled quantile functions), :mod:`.rings` (event heap,
+queues, idle agents, call slots), :mod:`.loop` (the event loop, staffing, assignment, KPI
+counters), :mod:`.routers` (compiled heuristics), :mod:`.report` (KPIs and call log through
+the reference's own code), :mod:`.simulator` (the Python driver: boundaries, arrival blocks,
+repeat-call rows, growth).
+"""
+
+from rlroute.sim.fast.simulator import FastSimulator, SimulatorView
+
+__all__ = ["FastSimulator", "SimulatorView"]

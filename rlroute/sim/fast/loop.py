@@ -1,0 +1,635 @@
+"""The compiled event loop: the reference's ``advance``/``_decide``/``_assign`` over arrays.
+
+Each function mirrors its namesake in :mod:`rlroute.sim.engine` statement by statement (the
+same events in the same order, the same heap pushes with the same sequence numbers, the same
+floating-point operations in the same order), which is what makes the call-by-call equality
+with the reference possible. The loop returns to the Python driver (:mod:`.simulator`) at
+interval/block boundaries (new staffing and the next arrival block are set there), when an
+array needs more room, at decision epochs of a Python router, and at the end.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from rlroute.sim.fast.dists import ppf
+from rlroute.sim.fast.layout import (
+    ABANDONED,
+    AF_BUSY_TIME,
+    AF_IDLE_SINCE,
+    AF_WRAP,
+    AF_WRAP_UP_TIME,
+    AI_GROUP,
+    AI_IN_WRAP_UP,
+    AI_LEAVING,
+    AI_N_SERVED,
+    AI_PRESENT,
+    AI_TALKING,
+    AR_BU,
+    AR_K,
+    AR_PAT,
+    AR_REPD,
+    AR_REPU,
+    AR_RU,
+    AR_SU,
+    AR_T,
+    AR_WRAP,
+    C_ABANDONED,
+    C_ABANDONED_WITHIN,
+    C_ANSWERED,
+    C_BALKED,
+    C_IMMEDIATE,
+    C_OFFERED,
+    C_REPEATS,
+    C_RESOLVED,
+    C_WITHIN,
+    CF_ARRIVAL,
+    CF_BALK_U,
+    CF_PATIENCE,
+    CF_REP_DELAY,
+    CF_REP_U,
+    CF_RESOLVE_U,
+    CF_SERVICE_U,
+    CF_WRAP_U,
+    CI_CUSTOMER,
+    CI_ID,
+    CI_INTERVAL,
+    CI_IS_REPEAT,
+    CI_STATE,
+    CI_TYPE,
+    D_NONE,
+    EN_AFTER_BOUNDARY,
+    EN_LOOP,
+    EV_ABANDON,
+    EV_REPEAT,
+    EV_SERVICE_END,
+    EV_TALK_END,
+    EV_WRAP_END,
+    F_BUSY_AREA,
+    F_COST,
+    F_NOW,
+    F_PRESENT_AREA,
+    F_QUEUE_AREA,
+    F_T_ARR,
+    F_T_BND,
+    F_WAIT_RATE,
+    GC_SIZE,
+    GC_WRAP,
+    I_ARR_N,
+    I_ARR_POS,
+    I_BUSY,
+    I_DRAINING,
+    I_FINISHED,
+    I_FREE_N,
+    I_FULL_CHECK,
+    I_HEAP_N,
+    I_HELD,
+    I_INTERVAL,
+    I_LOG_N,
+    I_N_AGENTS,
+    I_N_DECISIONS,
+    I_NEXT_CALL_ID,
+    I_PRESENT,
+    I_QT_N,
+    I_QTOTAL,
+    I_RAND_N,
+    I_RAND_POS,
+    I_RECORD,
+    I_UNARMED_ID,
+    I_UNARMED_SLOT,
+    LF_ARRIVAL,
+    LF_HANDLE,
+    LF_PATIENCE,
+    LF_T,
+    LF_WAIT,
+    LF_WRAP_UP,
+    LI_AGENT,
+    LI_CALL_ID,
+    LI_CUSTOMER,
+    LI_GROUP,
+    LI_IS_REPEAT,
+    LI_OUTCOME,
+    LI_RESOLVED,
+    LI_TYPE,
+    OUT_ABANDONED,
+    OUT_ANSWERED,
+    OUT_BALKED,
+    QC_LEN,
+    QC_SIZE,
+    R_PYTHON,
+    R_RANDOM,
+    RP_BU,
+    RP_PAT,
+    RP_REPD,
+    RP_REPU,
+    RP_RU,
+    RP_SU,
+    RP_WRAP,
+    S_HANDLE,
+    S_WAIT_ALL,
+    S_WAIT_ANSWERED,
+    S_WRAP_UP,
+    SERVED,
+    ST_BOUNDARY,
+    ST_END,
+    ST_EPOCH,
+    ST_ROOM,
+    WAITING,
+)
+from rlroute.sim.fast.rings import (
+    alloc_call,
+    free_call,
+    heap_pop,
+    heap_push,
+    heap_top,
+    idle_append,
+    idle_pop,
+    idle_popleft,
+    is_waiting,
+    queue_append,
+    queue_popleft,
+)
+from rlroute.sim.fast.routers import act
+
+INF = math.inf
+HIST_MAX_S = 3600  # kpis.HIST_MAX_S
+
+
+# ------------------------------------------------------------------ room and small predicates
+@njit(cache=True, _nrt=False)
+def room_ok(s, p, r) -> bool:
+    """Enough free space for one more event and the decisions it may open (each decision
+    takes an idle agent, so at most one per agent): otherwise the driver grows or refills."""
+    na = s.I[I_N_AGENTS]
+    if s.HT.shape[0] - s.I[I_HEAP_N] < 2 * na + 4:
+        return False
+    if s.I[I_FREE_N] < na + 2:
+        return False
+    cap = s.QB.shape[2]
+    for k in range(s.QC.shape[0]):
+        if cap - s.QC[k, QC_SIZE] < 2:
+            return False
+        if p.has_rep[k] and s.REPC[k, 1] - s.REPC[k, 0] < na + 1:
+            return False
+    if s.I[I_RECORD] and s.LF.shape[1] - s.I[I_LOG_N] < na + 2:
+        return False
+    if r.kind == R_RANDOM and s.I[I_RAND_N] - s.I[I_RAND_POS] < na + 1:
+        return False
+    return s.QT.shape[0] >= s.I[I_QTOTAL] + 3
+
+
+@njit(cache=True, _nrt=False)
+def decision_possible(s, p) -> bool:
+    for a in range(p.pk.shape[0]):  # noqa: SIM110 - numba has no any(genexpr)
+        if s.QC[p.pk[a], QC_LEN] and s.GC[p.pg[a], GC_SIZE]:
+            return True
+    return False
+
+
+@njit(cache=True, _nrt=False)
+def _log(
+    s,
+    slot: int,
+    outcome: int,
+    wait: float,
+    t: float,
+    handle: float,
+    g: int,
+    agent: int,
+    resolved: int,
+) -> int:
+    n = s.I[I_LOG_N]
+    s.I[I_LOG_N] = n + 1
+    s.LF[LF_ARRIVAL, n] = s.CF[CF_ARRIVAL, slot]
+    s.LF[LF_WAIT, n] = wait
+    s.LF[LF_PATIENCE, n] = s.CF[CF_PATIENCE, slot]
+    s.LF[LF_T, n] = t
+    s.LF[LF_HANDLE, n] = handle
+    s.LF[LF_WRAP_UP, n] = 0.0 if outcome == OUT_ANSWERED else math.nan
+    s.LI[LI_CALL_ID, n] = s.CI[CI_ID, slot]
+    s.LI[LI_CUSTOMER, n] = s.CI[CI_CUSTOMER, slot]
+    s.LI[LI_TYPE, n] = s.CI[CI_TYPE, slot]
+    s.LI[LI_IS_REPEAT, n] = s.CI[CI_IS_REPEAT, slot]
+    s.LI[LI_OUTCOME, n] = outcome
+    s.LI[LI_GROUP, n] = g
+    s.LI[LI_AGENT, n] = agent
+    s.LI[LI_RESOLVED, n] = resolved
+    return n
+
+
+# ------------------------------------------------------------------ event handlers
+@njit(cache=True, _nrt=False)
+def _balks(s, p, k: int, balk_u: float) -> bool:
+    for j in range(p.got_n[k]):
+        if s.GC[p.got[k, j], GC_SIZE]:
+            return False
+    return balk_u < p.balk_p[k] or s.QC[k, QC_LEN] >= p.balk_len[k]
+
+
+@njit(cache=True, _nrt=False)
+def _balk(s, p, slot: int) -> None:
+    k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
+    s.CI[CI_STATE, slot] = ABANDONED
+    s.F[F_COST] += p.cost_abandon[k]
+    s.CNT[C_BALKED, k, i] += 1
+    s.CNT[C_ABANDONED_WITHIN, k, i] += 1
+    if s.I[I_RECORD]:
+        _log(s, slot, OUT_BALKED, 0.0, s.F[F_NOW], math.nan, -1, -1, 0)
+    free_call(s, slot)
+
+
+@njit(cache=True, _nrt=False)
+def _join(s, p, k: int, slot: int) -> None:
+    queue_append(s, k, slot, s.CI[CI_ID, slot])
+    s.QC[k, QC_LEN] += 1
+    s.I[I_QTOTAL] += 1
+    s.F[F_WAIT_RATE] += p.cost_wait[k]
+
+
+@njit(cache=True, _nrt=False)
+def _offer(s, p, slot: int) -> bool:
+    """A repeat call arrives: it balks (False) or joins its queue (True)."""
+    k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
+    s.CNT[C_OFFERED, k, i] += 1
+    if s.CI[CI_IS_REPEAT, slot]:
+        s.CNT[C_REPEATS, k, i] += 1
+    if p.can_balk[k] and _balks(s, p, k, s.CF[CF_BALK_U, slot]):
+        _balk(s, p, slot)
+        return False
+    _join(s, p, k, slot)
+    return True
+
+
+@njit(cache=True, _nrt=False)
+def _abandon(s, p, slot: int) -> None:
+    k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
+    s.CI[CI_STATE, slot] = ABANDONED
+    s.QC[k, QC_LEN] -= 1
+    s.I[I_QTOTAL] -= 1
+    s.F[F_WAIT_RATE] -= p.cost_wait[k]
+    s.F[F_COST] += p.cost_abandon[k]
+    now = s.F[F_NOW]
+    wait = now - s.CF[CF_ARRIVAL, slot]
+    s.CNT[C_ABANDONED, k, i] += 1
+    if wait <= p.target[k]:
+        s.CNT[C_ABANDONED_WITHIN, k, i] += 1
+    s.SUM[S_WAIT_ALL, k, i] += wait
+    if s.I[I_RECORD]:
+        _log(s, slot, OUT_ABANDONED, wait, now, math.nan, -1, -1, 0)
+    free_call(s, slot)
+
+
+@njit(cache=True, _nrt=False)
+def _schedule_repeat(s, p, k: int, customer: int, t_back: float) -> None:
+    """The next repeat call of type k, with the next row of its repeat-call table."""
+    cid = s.I[I_NEXT_CALL_ID]
+    s.I[I_NEXT_CALL_ID] = cid + 1
+    row = s.REPC[k, 0]
+    s.REPC[k, 0] = row + 1
+    j = row % s.REP.shape[2]
+    slot = alloc_call(s)
+    s.CI[CI_ID, slot] = cid
+    s.CI[CI_TYPE, slot] = k
+    s.CI[CI_INTERVAL, slot] = min(int(t_back // p.consts[1]), p.n_intervals - 1)
+    s.CI[CI_CUSTOMER, slot] = customer
+    s.CI[CI_IS_REPEAT, slot] = 1
+    s.CI[CI_STATE, slot] = WAITING
+    s.CF[CF_ARRIVAL, slot] = t_back
+    s.CF[CF_PATIENCE, slot] = s.REP[k, RP_PAT, j]
+    s.CF[CF_SERVICE_U, slot] = s.REP[k, RP_SU, j]
+    s.CF[CF_RESOLVE_U, slot] = s.REP[k, RP_RU, j]
+    s.CF[CF_BALK_U, slot] = s.REP[k, RP_BU, j]
+    s.CF[CF_REP_U, slot] = s.REP[k, RP_REPU, j]
+    s.CF[CF_REP_DELAY, slot] = s.REP[k, RP_REPD, j]
+    s.CF[CF_WRAP_U, slot] = s.REP[k, RP_WRAP, j]
+    heap_push(s, t_back, EV_REPEAT, slot, cid)
+
+
+@njit(cache=True, _nrt=False)
+def assign(s, p, k: int, g: int) -> None:
+    """The reference's ``_assign(k, g, None)``: the oldest waiting call of type k to the
+    longest-idle agent of group g, with the answer's KPIs, cost, log and follow-up events."""
+    slot = queue_popleft(s, k)
+    agent = idle_popleft(s, g)
+    now = s.F[F_NOW]
+    s.QC[k, QC_LEN] -= 1
+    s.I[I_QTOTAL] -= 1
+    s.F[F_WAIT_RATE] -= p.cost_wait[k]
+    s.CI[CI_STATE, slot] = SERVED
+    wait = now - s.CF[CF_ARRIVAL, slot]
+    handle = ppf(p.ppf_kind[k, g], p.ppf_par[k, g], s.CF[CF_SERVICE_U, slot], p.emp_vals, p.emp_cum)
+    i = s.CI[CI_INTERVAL, slot]
+    if p.has_mult[k]:
+        handle *= p.mult[k, i]
+    resolved = s.CF[CF_RESOLVE_U, slot] < p.fcr[k, g]
+    s.CNT[C_ANSWERED, k, i] += 1
+    if wait > p.target[k]:
+        s.F[F_COST] += p.cost_sl_miss[k]
+    else:
+        s.CNT[C_WITHIN, k, i] += 1
+    if resolved:
+        s.CNT[C_RESOLVED, k, i] += 1
+    else:
+        s.F[F_COST] += p.cost_unresolved[k]
+    s.SUM[S_WAIT_ANSWERED, k, i] += wait
+    s.SUM[S_WAIT_ALL, k, i] += wait
+    s.SUM[S_HANDLE, k, i] += handle
+    s.HIST[k, int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
+    if wait == 0.0:
+        s.CNT[C_IMMEDIATE, k, i] += 1
+    row = -1
+    if s.I[I_RECORD]:
+        row = _log(s, slot, OUT_ANSWERED, wait, now, handle, g, agent, 1 if resolved else 0)
+    s.AI[AI_TALKING, agent] = 1
+    s.AI[AI_N_SERVED, agent] += 1
+    s.I[I_BUSY] += 1
+    wk = p.wrap_kind[k, g]
+    if wk == D_NONE:
+        s.AF[AF_BUSY_TIME, agent] += handle
+        heap_push(s, now + handle, EV_SERVICE_END, agent, 0)
+    else:
+        wrap = ppf(wk, p.wrap_par[k, g], s.CF[CF_WRAP_U, slot], p.emp_vals, p.emp_cum)
+        s.AF[AF_WRAP, agent] = wrap
+        s.AF[AF_BUSY_TIME, agent] += handle + wrap
+        s.AF[AF_WRAP_UP_TIME, agent] += wrap
+        s.SUM[S_WRAP_UP, k, i] += wrap
+        if row >= 0:
+            s.LF[LF_WRAP_UP, row] = wrap
+        heap_push(s, now + handle, EV_TALK_END, agent, 0)
+    if not resolved and p.has_rep[k] and s.CF[CF_REP_U, slot] < p.rep_prob[k]:
+        t_back = now + handle + s.CF[CF_REP_DELAY, slot]
+        if t_back < p.consts[0]:
+            _schedule_repeat(s, p, k, s.CI[CI_CUSTOMER, slot], t_back)
+    free_call(s, slot)
+
+
+@njit(cache=True, _nrt=False)
+def _after_call(s, p, kind: int, agent: int) -> bool:
+    g = s.AI[AI_GROUP, agent]
+    if kind == EV_TALK_END:
+        s.AI[AI_TALKING, agent] = 0
+        s.AI[AI_IN_WRAP_UP, agent] = 1
+        s.GC[g, GC_WRAP] += 1
+        heap_push(s, s.F[F_NOW] + s.AF[AF_WRAP, agent], EV_WRAP_END, agent, 0)
+        return False
+    s.AI[AI_IN_WRAP_UP, agent] = 0
+    s.GC[g, GC_WRAP] -= 1
+    s.I[I_BUSY] -= 1
+    if s.AI[AI_LEAVING, agent]:
+        s.AI[AI_LEAVING, agent] = 0
+        s.AI[AI_PRESENT, agent] = 0
+        s.I[I_PRESENT] -= 1
+        return False
+    s.AF[AF_IDLE_SINCE, agent] = s.F[F_NOW]
+    idle_append(s, g, agent)
+    for j in range(p.tog_n[g]):  # noqa: SIM110
+        if s.QC[p.tog[g, j], QC_LEN]:
+            return True
+    return False
+
+
+@njit(cache=True, _nrt=False)
+def staff(s, g: int, target: int) -> None:
+    """The reference's ``_staff``: hire, recall or send home agents of group g."""
+    na = s.I[I_N_AGENTS]
+    on_duty = 0
+    for a in range(na):
+        if s.AI[AI_GROUP, a] == g and s.AI[AI_PRESENT, a] and not s.AI[AI_LEAVING, a]:
+            on_duty += 1
+    diff = target - on_duty
+    if diff > 0:
+        for a in range(na):
+            if diff and s.AI[AI_GROUP, a] == g and s.AI[AI_PRESENT, a] and s.AI[AI_LEAVING, a]:
+                s.AI[AI_LEAVING, a] = 0
+                diff -= 1
+        for _ in range(diff):
+            a = s.I[I_N_AGENTS]
+            s.I[I_N_AGENTS] = a + 1
+            for row in range(s.AI.shape[0]):
+                s.AI[row, a] = 0
+            for row in range(s.AF.shape[0]):
+                s.AF[row, a] = 0.0
+            s.AI[AI_GROUP, a] = g
+            s.AI[AI_PRESENT, a] = 1
+            s.AF[AF_IDLE_SINCE, a] = s.F[F_NOW]
+            idle_append(s, g, a)
+            s.I[I_PRESENT] += 1
+    elif diff < 0:
+        remove = -diff
+        while remove and s.GC[g, GC_SIZE]:
+            a = idle_pop(s, g)  # the most recently idle go first
+            s.AI[AI_PRESENT, a] = 0
+            s.I[I_PRESENT] -= 1
+            remove -= 1
+        # Then the busy (talking or in wrap-up) agents on duty, by id; those just sent home
+        # were idle, so the test below sees the reference's ``on_duty`` list.
+        for a in range(na):
+            if not remove:
+                break
+            if (
+                s.AI[AI_GROUP, a] == g
+                and s.AI[AI_PRESENT, a]
+                and not s.AI[AI_LEAVING, a]
+                and (s.AI[AI_TALKING, a] or s.AI[AI_IN_WRAP_UP, a])
+            ):
+                s.AI[AI_LEAVING, a] = 1
+                remove -= 1
+
+
+# ------------------------------------------------------------------ decisions
+@njit(cache=True, _nrt=False)
+def _decide(s, p, r) -> bool:
+    """Atomic decisions at one instant until the router holds or nothing is assignable;
+    True if the router held while an assignment was possible."""
+    hold = p.pk.shape[0]
+    while True:
+        a = act(s, p, r)
+        s.I[I_N_DECISIONS] += 1
+        if a == hold:
+            return decision_possible(s, p)
+        assign(s, p, p.pk[a], p.pg[a])
+        if not decision_possible(s, p):
+            return False
+
+
+@njit(cache=True, _nrt=False)
+def _arm(s, slot: int, cid: int) -> None:
+    if is_waiting(s, slot, cid):
+        heap_push(s, s.CF[CF_ARRIVAL, slot] + s.CF[CF_PATIENCE, slot], EV_ABANDON, slot, cid)
+
+
+@njit(cache=True, _nrt=False)
+def advance(s, p, r, entry: int) -> int:
+    """Run events until the next stop (see the module docstring); returns an ``ST_*`` code.
+
+    ``entry``: ``EN_START`` is the reference's ``advance()``; ``EN_LOOP`` resumes at the top
+    of the loop after the driver made room; ``EN_AFTER_BOUNDARY`` resumes after the driver
+    processed an interval/block boundary (a decision epoch may be open).
+    """
+    F, I = s.F, s.I  # noqa: E741
+    python_router = r.kind == R_PYTHON
+    joined, joined_id = -1, -1
+    skip_event = False
+    if entry == EN_AFTER_BOUNDARY:
+        full_check = True
+        skip_event = True
+    elif entry == EN_LOOP:
+        full_check = I[I_FULL_CHECK] != 0
+    else:
+        if I[I_FINISHED]:
+            return ST_END
+        if I[I_HELD]:
+            I[I_HELD] = 0
+            full_check = True
+        elif decision_possible(s, p):
+            if python_router:
+                I[I_N_DECISIONS] += 1
+                return ST_EPOCH
+            full_check = _decide(s, p, r)
+        else:
+            full_check = False
+        slot, cid = I[I_UNARMED_SLOT], I[I_UNARMED_ID]
+        I[I_UNARMED_SLOT] = -1
+        _arm(s, slot, cid)
+    while True:
+        if not skip_event:
+            if not room_ok(s, p, r):
+                I[I_FULL_CHECK] = 1 if full_check else 0
+                return ST_ROOM
+            # --- the next event: the heap's, the next arrival or the next boundary; on equal
+            # times the boundary goes first, then the heap.
+            t_heap = heap_top(s)
+            t_arr, t_bnd = F[F_T_ARR], F[F_T_BND]
+            ev = 0  # 0 heap, 1 arrival, 2 boundary
+            if t_heap <= t_arr:
+                if t_bnd <= t_heap:
+                    t, ev = t_bnd, 2
+                else:
+                    t = t_heap
+            elif t_bnd <= t_arr:
+                t, ev = t_bnd, 2
+            else:
+                t, ev = t_arr, 1
+            if t == INF:
+                return ST_END
+            dt = t - F[F_NOW]
+            if dt > 0.0:
+                F[F_NOW] = t
+                rate = F[F_WAIT_RATE]
+                if rate:
+                    F[F_COST] += rate * dt
+                if not I[I_DRAINING]:
+                    F[F_BUSY_AREA] += I[I_BUSY] * dt
+                    F[F_PRESENT_AREA] += I[I_PRESENT] * dt
+                    q = I[I_QTOTAL]
+                    if q:
+                        F[F_QUEUE_AREA] += q * dt
+                    if s.QTO[q] < 0:
+                        s.QTO[q] = I[I_QT_N]
+                        I[I_QT_N] += 1
+                    s.QT[q] += dt
+            if ev == 0:
+                kind, obj, cid = heap_pop(s)
+                if kind == EV_SERVICE_END:
+                    s.AI[AI_TALKING, obj] = 0
+                    I[I_BUSY] -= 1
+                    if s.AI[AI_LEAVING, obj]:
+                        s.AI[AI_LEAVING, obj] = 0
+                        s.AI[AI_PRESENT, obj] = 0
+                        I[I_PRESENT] -= 1
+                        if not full_check:
+                            continue
+                    else:
+                        g = s.AI[AI_GROUP, obj]
+                        s.AF[AF_IDLE_SINCE, obj] = t
+                        idle_append(s, g, obj)
+                        if not full_check:
+                            found = False
+                            for j in range(p.tog_n[g]):
+                                if s.QC[p.tog[g, j], QC_LEN]:
+                                    found = True
+                                    break
+                            if not found:
+                                continue
+                elif kind == EV_ABANDON:
+                    if is_waiting(s, obj, cid):  # else a stale timer: the call was answered
+                        _abandon(s, p, obj)
+                    if not full_check:
+                        continue
+                elif kind == EV_REPEAT:
+                    if _offer(s, p, obj) and s.CF[CF_PATIENCE, obj] < INF:
+                        joined, joined_id = obj, cid
+                    full_check = True
+                elif not _after_call(s, p, kind, obj) and not full_check:
+                    continue
+            elif ev == 1:
+                pos = I[I_ARR_POS]
+                k = int(s.ARR[AR_K, pos])
+                patience = s.ARR[AR_PAT, pos]
+                pos += 1
+                I[I_ARR_POS] = pos
+                F[F_T_ARR] = s.ARR[AR_T, pos] if pos < I[I_ARR_N] else INF
+                cid = I[I_NEXT_CALL_ID]
+                I[I_NEXT_CALL_ID] = cid + 1
+                slot = alloc_call(s)
+                interval = I[I_INTERVAL]
+                s.CI[CI_ID, slot] = cid
+                s.CI[CI_TYPE, slot] = k
+                s.CI[CI_INTERVAL, slot] = interval
+                s.CI[CI_CUSTOMER, slot] = cid
+                s.CI[CI_IS_REPEAT, slot] = 0
+                s.CI[CI_STATE, slot] = WAITING
+                s.CF[CF_ARRIVAL, slot] = t
+                s.CF[CF_PATIENCE, slot] = patience
+                s.CF[CF_SERVICE_U, slot] = s.ARR[AR_SU, pos - 1]
+                s.CF[CF_RESOLVE_U, slot] = s.ARR[AR_RU, pos - 1]
+                s.CF[CF_BALK_U, slot] = s.ARR[AR_BU, pos - 1]
+                s.CF[CF_REP_U, slot] = s.ARR[AR_REPU, pos - 1]
+                s.CF[CF_REP_DELAY, slot] = s.ARR[AR_REPD, pos - 1]
+                s.CF[CF_WRAP_U, slot] = s.ARR[AR_WRAP, pos - 1]
+                s.CNT[C_OFFERED, k, interval] += 1
+                if p.can_balk[k] and _balks(s, p, k, s.ARR[AR_BU, pos - 1]):
+                    _balk(s, p, slot)
+                    if not full_check:
+                        continue
+                else:
+                    _join(s, p, k, slot)
+                    if not full_check:
+                        found = False
+                        for j in range(p.got_n[k]):
+                            if s.GC[p.got[k, j], GC_SIZE]:
+                                found = True
+                                break
+                        if not found:
+                            # Nobody can take it: it waits, so its timer is armed now.
+                            if patience < INF:
+                                heap_push(s, t + patience, EV_ABANDON, slot, cid)
+                            continue
+                    if patience < INF:
+                        joined, joined_id = slot, cid
+            else:
+                return ST_BOUNDARY  # the driver applies it, then resumes after it
+        skip_event = False
+        # --- a decision epoch may be open
+        if full_check and not decision_possible(s, p):
+            full_check = False
+        elif python_router:
+            I[I_N_DECISIONS] += 1
+            I[I_UNARMED_SLOT], I[I_UNARMED_ID] = joined, joined_id
+            return ST_EPOCH
+        else:
+            full_check = _decide(s, p, r)
+        if joined >= 0:
+            _arm(s, joined, joined_id)
+            joined = -1
+
+
+@njit(cache=True, _nrt=False)
+def step_assign(s, p, a: int) -> None:
+    """Apply an assignment chosen outside (a Python router at an epoch)."""
+    assign(s, p, p.pk[a], p.pg[a])
+
+
+__all__ = ["advance", "assign", "decision_possible", "room_ok", "staff", "step_assign"]

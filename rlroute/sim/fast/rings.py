@@ -1,0 +1,165 @@
+"""Compiled containers over the state arrays: the event heap, queue and idle-agent rings,
+call slots. Small functions numba inlines into the event loop."""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from rlroute.sim.fast.layout import (
+    CI_ID,
+    CI_STATE,
+    GC_SIZE,
+    GC_START,
+    HI_ID,
+    HI_KIND,
+    HI_OBJ,
+    HI_SEQ,
+    I_FREE_N,
+    I_HEAP_N,
+    I_SEQ,
+    QC_SIZE,
+    QC_START,
+    WAITING,
+)
+
+INF = math.inf
+
+
+# ---- the event heap: a binary min-heap on (time, sequence number), as the reference's heapq
+# of (time, seq, kind, object) tuples (sequence numbers are unique, so the order is the same).
+@njit(cache=True, _nrt=False)
+def _less(s, i: int, j: int) -> bool:
+    ti, tj = s.HT[i], s.HT[j]
+    return ti < tj or (ti == tj and s.HI[HI_SEQ, i] < s.HI[HI_SEQ, j])
+
+
+@njit(cache=True, _nrt=False)
+def _swap(s, i: int, j: int) -> None:
+    s.HT[i], s.HT[j] = s.HT[j], s.HT[i]
+    for r in range(4):
+        s.HI[r, i], s.HI[r, j] = s.HI[r, j], s.HI[r, i]
+
+
+@njit(cache=True, _nrt=False)
+def heap_push(s, t: float, kind: int, obj: int, cid: int) -> None:
+    n = s.I[I_HEAP_N]
+    s.HT[n] = t
+    s.HI[HI_SEQ, n] = s.I[I_SEQ]
+    s.I[I_SEQ] += 1
+    s.HI[HI_KIND, n] = kind
+    s.HI[HI_OBJ, n] = obj
+    s.HI[HI_ID, n] = cid
+    s.I[I_HEAP_N] = n + 1
+    while n > 0:
+        parent = (n - 1) >> 1
+        if _less(s, n, parent):
+            _swap(s, n, parent)
+            n = parent
+        else:
+            break
+
+
+@njit(cache=True, _nrt=False)
+def heap_top(s) -> float:
+    return s.HT[0] if s.I[I_HEAP_N] > 0 else INF
+
+
+@njit(cache=True, _nrt=False)
+def heap_pop(s) -> tuple[int, int, int]:
+    """Remove the earliest event; returns its (kind, object, call id)."""
+    kind, obj, cid = s.HI[HI_KIND, 0], s.HI[HI_OBJ, 0], s.HI[HI_ID, 0]
+    n = s.I[I_HEAP_N] - 1
+    s.I[I_HEAP_N] = n
+    if n > 0:
+        s.HT[0] = s.HT[n]
+        for r in range(4):
+            s.HI[r, 0] = s.HI[r, n]
+        i = 0
+        while True:
+            left = 2 * i + 1
+            if left >= n:
+                break
+            c = left
+            if left + 1 < n and _less(s, left + 1, left):
+                c = left + 1
+            if _less(s, c, i):
+                _swap(s, c, i)
+                i = c
+            else:
+                break
+    return kind, obj, cid
+
+
+# ---- call slots
+@njit(cache=True, _nrt=False)
+def alloc_call(s) -> int:
+    n = s.I[I_FREE_N] - 1
+    s.I[I_FREE_N] = n
+    return s.FREE[n]
+
+
+@njit(cache=True, _nrt=False)
+def free_call(s, slot: int) -> None:
+    s.FREE[s.I[I_FREE_N]] = slot
+    s.I[I_FREE_N] += 1
+
+
+@njit(cache=True, _nrt=False)
+def is_waiting(s, slot: int, cid: int) -> bool:
+    return slot >= 0 and s.CI[CI_ID, slot] == cid and s.CI[CI_STATE, slot] == WAITING
+
+
+# ---- queue rings of (slot, call id) per type; stale entries are skipped at the head
+@njit(cache=True, _nrt=False)
+def queue_append(s, k: int, slot: int, cid: int) -> None:
+    cap = s.QB.shape[2]
+    j = (s.QC[k, QC_START] + s.QC[k, QC_SIZE]) % cap
+    s.QB[0, k, j] = slot
+    s.QB[1, k, j] = cid
+    s.QC[k, QC_SIZE] += 1
+
+
+@njit(cache=True, _nrt=False)
+def queue_head(s, k: int) -> int:
+    """The slot of the oldest waiting call of type k (-1 if none), dropping stale entries."""
+    cap = s.QB.shape[2]
+    while s.QC[k, QC_SIZE] > 0:
+        j = s.QC[k, QC_START]
+        slot = s.QB[0, k, j]
+        if is_waiting(s, slot, s.QB[1, k, j]):
+            return slot
+        s.QC[k, QC_START] = (j + 1) % cap
+        s.QC[k, QC_SIZE] -= 1
+    return -1
+
+
+@njit(cache=True, _nrt=False)
+def queue_popleft(s, k: int) -> int:
+    slot = queue_head(s, k)
+    s.QC[k, QC_START] = (s.QC[k, QC_START] + 1) % s.QB.shape[2]
+    s.QC[k, QC_SIZE] -= 1
+    return slot
+
+
+# ---- idle-agent rings per group (longest idle at the head)
+@njit(cache=True, _nrt=False)
+def idle_append(s, g: int, agent: int) -> None:
+    cap = s.GB.shape[1]
+    s.GB[g, (s.GC[g, GC_START] + s.GC[g, GC_SIZE]) % cap] = agent
+    s.GC[g, GC_SIZE] += 1
+
+
+@njit(cache=True, _nrt=False)
+def idle_popleft(s, g: int) -> int:
+    j = s.GC[g, GC_START]
+    s.GC[g, GC_START] = (j + 1) % s.GB.shape[1]
+    s.GC[g, GC_SIZE] -= 1
+    return s.GB[g, j]
+
+
+@njit(cache=True, _nrt=False)
+def idle_pop(s, g: int) -> int:
+    s.GC[g, GC_SIZE] -= 1
+    return s.GB[g, (s.GC[g, GC_START] + s.GC[g, GC_SIZE]) % s.GB.shape[1]]
