@@ -12,25 +12,30 @@ on many quantiles for every kind.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import cast
 
-import llvmlite.binding as llvm
+import llvmlite.binding as llvm  # type: ignore[import-untyped]  # llvmlite ships no hints
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.extending import get_cython_function_address
 
 from rlroute.distributions import Deterministic, Empirical, Exponential, Gamma, LogNormal
+from rlroute.sim.fast._jit import compiled
 from rlroute.sim.fast.layout import D_DET, D_EMPIRICAL, D_EXP, D_GAMMA, D_LOGNORMAL, D_NONE
 
 llvm.add_symbol(
     "rlroute_gammaincinv",
     get_cython_function_address("scipy.special.cython_special", "gammaincinv"),
 )
-_gammaincinv = types.ExternalFunction(
-    "rlroute_gammaincinv", types.float64(types.float64, types.float64)
+# Called only from compiled code, where it is a float64(float64, float64) function.
+_gammaincinv = cast(
+    Callable[[float, float], float],
+    types.ExternalFunction("rlroute_gammaincinv", types.float64(types.float64, types.float64)),
 )
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def normal_inv_cdf(p: float) -> float:
     """``statistics.NormalDist().inv_cdf(p)`` (AS241), the same operations in the same order."""
     q = p - 0.5
@@ -174,7 +179,7 @@ def normal_inv_cdf(p: float) -> float:
     return 0.0 + (x * 1.0)
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def ppf(kind: int, par: np.ndarray, u: float, emp_vals: np.ndarray, emp_cum: np.ndarray) -> float:
     """The quantile function of a distribution encoded by :func:`encode` (``par`` its row)."""
     if kind == D_EXP:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
-
+from rlroute.sim.fast._jit import compiled
 from rlroute.sim.fast.dists import ppf
 from rlroute.sim.fast.layout import (
     ABANDONED,
@@ -158,7 +157,7 @@ HIST_MAX_S = 3600  # kpis.HIST_MAX_S
 
 
 # ------------------------------------------------------------------ room and small predicates
-@njit(cache=True, _nrt=False)
+@compiled
 def room_ok(s, p, r) -> bool:
     """Enough free space for one more event and the decisions it may open (each decision
     takes an idle agent, so at most one per agent): otherwise the driver grows or refills."""
@@ -180,7 +179,7 @@ def room_ok(s, p, r) -> bool:
     return s.QT.shape[0] >= s.I[I_QTOTAL] + 3
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def decision_possible(s, p) -> bool:
     for a in range(p.pk.shape[0]):  # noqa: SIM110 - numba has no any(genexpr)
         if s.QC[p.pk[a], QC_LEN] and s.GC[p.pg[a], GC_SIZE]:
@@ -188,7 +187,7 @@ def decision_possible(s, p) -> bool:
     return False
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _log(
     s,
     slot: int,
@@ -220,7 +219,7 @@ def _log(
 
 
 # ------------------------------------------------------------------ event handlers
-@njit(cache=True, _nrt=False)
+@compiled
 def _balks(s, p, k: int, balk_u: float) -> bool:
     for j in range(p.got_n[k]):
         if s.GC[p.got[k, j], GC_SIZE]:
@@ -228,7 +227,7 @@ def _balks(s, p, k: int, balk_u: float) -> bool:
     return balk_u < p.balk_p[k] or s.QC[k, QC_LEN] >= p.balk_len[k]
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _balk(s, p, slot: int) -> None:
     k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
     s.CI[CI_STATE, slot] = ABANDONED
@@ -240,7 +239,7 @@ def _balk(s, p, slot: int) -> None:
     free_call(s, slot)
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _join(s, p, k: int, slot: int) -> None:
     queue_append(s, k, slot, s.CI[CI_ID, slot])
     s.QC[k, QC_LEN] += 1
@@ -248,7 +247,7 @@ def _join(s, p, k: int, slot: int) -> None:
     s.F[F_WAIT_RATE] += p.cost_wait[k]
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _offer(s, p, slot: int) -> bool:
     """A repeat call arrives: it balks (False) or joins its queue (True)."""
     k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
@@ -262,7 +261,7 @@ def _offer(s, p, slot: int) -> bool:
     return True
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _abandon(s, p, slot: int) -> None:
     k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
     s.CI[CI_STATE, slot] = ABANDONED
@@ -281,7 +280,7 @@ def _abandon(s, p, slot: int) -> None:
     free_call(s, slot)
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _schedule_repeat(s, p, k: int, customer: int, t_back: float) -> None:
     """The next repeat call of type k, with the next row of its repeat-call table."""
     cid = s.I[I_NEXT_CALL_ID]
@@ -307,7 +306,7 @@ def _schedule_repeat(s, p, k: int, customer: int, t_back: float) -> None:
     heap_push(s, t_back, EV_REPEAT, slot, cid)
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def assign(s, p, k: int, g: int) -> None:
     """The reference's ``_assign(k, g, None)``: the oldest waiting call of type k to the
     longest-idle agent of group g, with the answer's KPIs, cost, log and follow-up events."""
@@ -365,7 +364,7 @@ def assign(s, p, k: int, g: int) -> None:
     free_call(s, slot)
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _after_call(s, p, kind: int, agent: int) -> bool:
     g = s.AI[AI_GROUP, agent]
     if kind == EV_TALK_END:
@@ -390,7 +389,7 @@ def _after_call(s, p, kind: int, agent: int) -> bool:
     return False
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def staff(s, g: int, target: int) -> None:
     """The reference's ``_staff``: hire, recall or send home agents of group g."""
     na = s.I[I_N_AGENTS]
@@ -439,7 +438,7 @@ def staff(s, g: int, target: int) -> None:
 
 
 # ------------------------------------------------------------------ decisions
-@njit(cache=True, _nrt=False)
+@compiled
 def _decide(s, p, r) -> bool:
     """Atomic decisions at one instant until the router holds or nothing is assignable;
     True if the router held while an assignment was possible."""
@@ -454,13 +453,13 @@ def _decide(s, p, r) -> bool:
             return False
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _arm(s, slot: int, cid: int) -> None:
     if is_waiting(s, slot, cid):
         heap_push(s, s.CF[CF_ARRIVAL, slot] + s.CF[CF_PATIENCE, slot], EV_ABANDON, slot, cid)
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def advance(s, p, r, entry: int) -> int:
     """Run events until the next stop (see the module docstring); returns an ``ST_*`` code.
 
@@ -626,7 +625,7 @@ def advance(s, p, r, entry: int) -> int:
             joined = -1
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def step_assign(s, p, a: int) -> None:
     """Apply an assignment chosen outside (a Python router at an epoch)."""
     assign(s, p, p.pk[a], p.pg[a])

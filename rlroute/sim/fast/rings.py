@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
-
+from rlroute.sim.fast._jit import compiled
 from rlroute.sim.fast.layout import (
     CI_ID,
     CI_STATE,
@@ -29,20 +28,20 @@ INF = math.inf
 
 # ---- the event heap: a binary min-heap on (time, sequence number), as the reference's heapq
 # of (time, seq, kind, object) tuples (sequence numbers are unique, so the order is the same).
-@njit(cache=True, _nrt=False)
+@compiled
 def _less(s, i: int, j: int) -> bool:
     ti, tj = s.HT[i], s.HT[j]
     return ti < tj or (ti == tj and s.HI[HI_SEQ, i] < s.HI[HI_SEQ, j])
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _swap(s, i: int, j: int) -> None:
     s.HT[i], s.HT[j] = s.HT[j], s.HT[i]
     for r in range(4):
         s.HI[r, i], s.HI[r, j] = s.HI[r, j], s.HI[r, i]
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def heap_push(s, t: float, kind: int, obj: int, cid: int) -> None:
     n = s.I[I_HEAP_N]
     s.HT[n] = t
@@ -61,12 +60,12 @@ def heap_push(s, t: float, kind: int, obj: int, cid: int) -> None:
             break
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def heap_top(s) -> float:
     return s.HT[0] if s.I[I_HEAP_N] > 0 else INF
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def heap_pop(s) -> tuple[int, int, int]:
     """Remove the earliest event; returns its (kind, object, call id)."""
     kind, obj, cid = s.HI[HI_KIND, 0], s.HI[HI_OBJ, 0], s.HI[HI_ID, 0]
@@ -93,26 +92,26 @@ def heap_pop(s) -> tuple[int, int, int]:
 
 
 # ---- call slots
-@njit(cache=True, _nrt=False)
+@compiled
 def alloc_call(s) -> int:
     n = s.I[I_FREE_N] - 1
     s.I[I_FREE_N] = n
     return s.FREE[n]
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def free_call(s, slot: int) -> None:
     s.FREE[s.I[I_FREE_N]] = slot
     s.I[I_FREE_N] += 1
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def is_waiting(s, slot: int, cid: int) -> bool:
     return slot >= 0 and s.CI[CI_ID, slot] == cid and s.CI[CI_STATE, slot] == WAITING
 
 
 # ---- queue rings of (slot, call id) per type; stale entries are skipped at the head
-@njit(cache=True, _nrt=False)
+@compiled
 def queue_append(s, k: int, slot: int, cid: int) -> None:
     cap = s.QB.shape[2]
     j = (s.QC[k, QC_START] + s.QC[k, QC_SIZE]) % cap
@@ -121,7 +120,7 @@ def queue_append(s, k: int, slot: int, cid: int) -> None:
     s.QC[k, QC_SIZE] += 1
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def queue_head(s, k: int) -> int:
     """The slot of the oldest waiting call of type k (-1 if none), dropping stale entries."""
     cap = s.QB.shape[2]
@@ -135,7 +134,7 @@ def queue_head(s, k: int) -> int:
     return -1
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def queue_popleft(s, k: int) -> int:
     slot = queue_head(s, k)
     s.QC[k, QC_START] = (s.QC[k, QC_START] + 1) % s.QB.shape[2]
@@ -144,14 +143,14 @@ def queue_popleft(s, k: int) -> int:
 
 
 # ---- idle-agent rings per group (longest idle at the head)
-@njit(cache=True, _nrt=False)
+@compiled
 def idle_append(s, g: int, agent: int) -> None:
     cap = s.GB.shape[1]
     s.GB[g, (s.GC[g, GC_START] + s.GC[g, GC_SIZE]) % cap] = agent
     s.GC[g, GC_SIZE] += 1
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def idle_popleft(s, g: int) -> int:
     j = s.GC[g, GC_START]
     s.GC[g, GC_START] = (j + 1) % s.GB.shape[1]
@@ -159,7 +158,7 @@ def idle_popleft(s, g: int) -> int:
     return s.GB[g, j]
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def idle_pop(s, g: int) -> int:
     s.GC[g, GC_SIZE] -= 1
     return s.GB[g, (s.GC[g, GC_START] + s.GC[g, GC_SIZE]) % s.GB.shape[1]]

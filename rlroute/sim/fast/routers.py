@@ -18,8 +18,8 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from rlroute.sim.fast._jit import compiled
 from rlroute.sim.fast.layout import (
     AF_IDLE_SINCE,
     CF_ARRIVAL,
@@ -42,20 +42,20 @@ from rlroute.sim.fast.rings import queue_head
 INF = math.inf
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def head_arrival(s, k: int) -> float:
     slot = queue_head(s, k)
     return s.CF[CF_ARRIVAL, slot] if slot >= 0 else INF
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def longest_idle_since(s, g: int) -> float:
     if s.GC[g, GC_SIZE] == 0:
         return INF
     return s.AF[AF_IDLE_SINCE, s.GB[g, s.GC[g, GC_START]]]
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def _before(a0: float, a1: float, a2: float, b0: float, b1: float, b2: float) -> bool:
     """(a0, a1, a2) < (b0, b1, b2), as Python compares tuples of floats."""
     if a0 != b0:
@@ -65,7 +65,7 @@ def _before(a0: float, a1: float, a2: float, b0: float, b1: float, b2: float) ->
     return a2 < b2
 
 
-@njit(cache=True, _nrt=False)
+@compiled
 def act(s, p, r) -> int:
     """The compiled router's action (an index into the pairs, or HOLD = number of pairs)."""
     n_pairs = p.pk.shape[0]
