@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from rlroute.sim.fast.loop import advance, decision_possible, room_ok, staff, st
 from rlroute.sim.fast.report import build_call_log, build_report
 from rlroute.sim.fast.routers import compile_router, head_arrival, longest_idle_since
 from rlroute.sim.kpis import HIST_MAX_S, KPIReport
+from rlroute.sim.streams import RandomStreams
 
 INF = math.inf
 _RANDOM_BLOCK = 4096
@@ -90,7 +91,8 @@ def repeat_call_streams(sim: Simulator) -> tuple[np.random.Generator, ...]:
     own = getattr(sim.streams, "repeat_call", None)
     if own:
         return tuple(own)
-    day = sim.streams.day.bit_generator.seed_seq  # the root's child n_sources
+    # the root's child n_sources (numpy types seed_seq as the ISeedSequence interface)
+    day = cast(np.random.SeedSequence, sim.streams.day.bit_generator.seed_seq)
     n_sources = day.spawn_key[-1]
     ss = np.random.SeedSequence(day.entropy, spawn_key=(*day.spawn_key[:-1], n_sources + 2))
     return tuple(np.random.Generator(np.random.PCG64(c)) for c in ss.spawn(sim.n_types))
@@ -511,6 +513,7 @@ class FastSimulator:
         n = L.REPEAT_BLOCK
         pat = self.ref._patience[k]
         rep_k = self.ref._repeat[k]
+        assert rep_k is not None  # only a type with repeat calls has rows to draw
         cols = np.empty((L.N_RP, n))
         cols[L.RP_PAT] = INF if pat is None else pat.sample(rs, n)
         cols[L.RP_SU] = rs.random(n)
@@ -561,6 +564,31 @@ class SimulatorView:
     """What a Python router (or the env's observer) reads of a reference Simulator, served
     from the fast engine's arrays: ``now``, ``queue_len``, ``idle_count``, ``head_arrival``,
     ``longest_idle_since``, ``queues[k][0]``, ``wrap_up_count`` and the static tables."""
+
+    # The static tables, copied from the reference Simulator in __init__ (same types).
+    scenario: Scenario
+    pairs: list[tuple[int, int]]
+    HOLD: int
+    n_actions: int
+    n_types: int
+    n_groups: int
+    mean_handle: list[list[float]]
+    mean_agent_time: list[list[float]]
+    mean_wrap_up: list[list[float]]
+    fcr: list[list[float]]
+    target: list[float]
+    cost_wait: list[float]
+    cost_abandon: list[float]
+    cost_sl_miss: list[float]
+    cost_unresolved: list[float]
+    groups_of_type: list[list[int]]
+    types_of_group: list[list[int]]
+    streams: RandomStreams
+    interval_s: float
+    n_intervals: int
+    horizon: float
+    has_wrap_up: bool
+    has_handle_profile: bool
 
     def __init__(self, fast: FastSimulator) -> None:
         self._fast = fast
@@ -632,7 +660,7 @@ class SimulatorView:
 
     def action_mask(self, work_conserving: bool = True) -> np.ndarray:
         qlen, idle = self.queue_len, self.idle_count
-        mask = np.zeros(self.n_actions, dtype=bool)
+        mask = np.zeros(self.n_actions, dtype=np.bool_)
         for a, (k, g) in enumerate(self.pairs):
             if qlen[k] and idle[g]:
                 mask[a] = True
