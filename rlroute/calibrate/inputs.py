@@ -10,10 +10,11 @@ reads your own export (``columns``: source column -> canonical column). Shared b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rlroute.calibrate.common import CalibrationError
 from rlroute.data import CallRecords, read_call_records, read_technion_log
+from rlroute.data.calendar import Week
 
 __all__ = ["load_records"]
 
@@ -21,7 +22,8 @@ __all__ = ["load_records"]
 def load_records(data: dict[str, Any]) -> CallRecords:
     """Read the configured input: the shipped log, a Technion log, or CSV/Parquet records."""
     fmt = str(data.get("format", "technion")).lower()
-    week = data.get("week") or "sun-thu"
+    # An unknown week is refused where it is used (rlroute.data.calendar: a ValueError).
+    week = cast(Week, data.get("week") or "sun-thu")
     path = data.get("path")
     if path is None:
         if fmt != "technion":

@@ -84,8 +84,8 @@ def draw(sim: Simulator, obs: np.ndarray, peak: list[int]) -> np.ndarray:
         scale = 1.0 / max(peak[g], idle + talking + wrapping, 1)
         _bar(img, x, 0.0, 1.0, COLORS["off"])
         level = 0.0
-        for n, color in ((talking, "talking"), (wrapping, "wrap_up"), (idle, "idle")):
-            _bar(img, x, level, level + n * scale, COLORS[color])
+        for n, state in ((talking, "talking"), (wrapping, "wrap_up"), (idle, "idle")):
+            _bar(img, x, level, level + n * scale, COLORS[state])
             level += n * scale
         x += GROUP_W
     return img

@@ -191,7 +191,8 @@ def fluid_bound(scenario: Scenario) -> FluidBound:
                 if gg == g:
                     skill = sc.skill(k, g)
                     assert skill is not None
-                    m_talk = skill.handle_time.mean * (mult[k][i] if mult[k] else 1.0)
+                    mult_k = mult[k]
+                    m_talk = skill.handle_time.mean * (mult_k[i] if mult_k else 1.0)
                     m_wrap = skill.wrap_up.mean if skill.wrap_up is not None else 0.0
                     row[xi(i, p)] = m_talk + m_wrap
             a_ub.append(row)
