@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import rlroute.policies.compiled  # noqa: F401 - registers the fast engine's compiled twins
 from rlroute.policies.cmu import CMuRouter, CMuThetaRouter, GeneralizedCMuRouter
 from rlroute.policies.index import IndexRouter, make_index_router
 from rlroute.policies.longest_idle import LongestIdleRouter

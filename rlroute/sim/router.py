@@ -9,10 +9,17 @@ implement this one interface, so the benchmark treats every policy the same way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from rlroute.sim.engine import Simulator
+
+
+#: Functions that compile routers of upper layers for the fast engine
+#: (:func:`rlroute.sim.fast.routers.compile_router` asks each in turn; ``rlroute.policies``
+#: registers its own on import): each returns the router's compiled arrays, or None.
+ROUTER_COMPILERS: list[Callable[[Any, Any], Any]] = []
 
 
 @runtime_checkable

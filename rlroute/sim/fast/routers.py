@@ -191,14 +191,12 @@ def compile_router(router: Any, reference_sim: Any, *, shortcut: bool = False) -
 
     ``reference_sim`` is a reference Simulator of the same scenario and seed, on which
     ``router.reset`` has just run (the tables are read from the router). ``shortcut``: the
-    one-pair, always-assigning case of the reference's ``run`` (same decisions).
+    one-pair, always-assigning case of the reference's ``run`` (same decisions). FIFO lives in
+    this layer; the routers of :mod:`rlroute.policies` are compiled by the function that
+    package registers in :data:`rlroute.sim.router.ROUTER_COMPILERS` (this layer never imports
+    an upper one).
     """
-    from rlroute.policies.cmu import StaticIndexRouter
-    from rlroute.policies.longest_idle import LongestIdleRouter
-    from rlroute.policies.priority import PriorityRouter, ThresholdRouter
-    from rlroute.policies.random_router import RandomRouter
-    from rlroute.policies.skill_based import SkillBasedRouter
-    from rlroute.sim.router import FIFORouter
+    from rlroute.sim.router import ROUTER_COMPILERS, FIFORouter
 
     cls = type(router)
     if shortcut:
@@ -211,46 +209,16 @@ def compile_router(router: Any, reference_sim: Any, *, shortcut: bool = False) -
         d = _empty(R_FIFO, int(router.by_priority))
         d["fa"] = np.asarray(router._prio, dtype=float)
         return RouterArrays(**d)
-    if cls in (PriorityRouter, ThresholdRouter) or (
-        isinstance(router, StaticIndexRouter) and cls.act is StaticIndexRouter.act
-    ):
-        items = router._items
-        d = _empty(R_INDEX if isinstance(router, StaticIndexRouter) else R_PRIORITY)
-        d["fa"] = np.array([float(it[0]) for it in items])
-        need = [it[4] if cls is ThresholdRouter else 1 for it in items]
-        d["ia"] = np.array(
-            [[it[1] for it in items], [it[2] for it in items], [it[3] for it in items], need],
-            dtype=np.int64,
-        )
-        return RouterArrays(**d)
-    if cls is SkillBasedRouter:
-        prefs = router._prefs
-        assert [k for k, _ in router._types] == list(range(len(prefs)))
-        width = max(1, max(len(x) for x in prefs))
-        d = _empty(R_SBR)
-        d["prefs"] = np.zeros((len(prefs), width, 4))
-        d["prefs_n"] = np.array([len(x) for x in prefs], dtype=np.int64)
-        for k, items in enumerate(prefs):
-            for j, (a, g, rank) in enumerate(items):
-                d["prefs"][k, j] = (a, g, rank[0], rank[1])
-        return RouterArrays(**d)
-    if cls is LongestIdleRouter:
-        groups = router._groups
-        assert [g for g, _ in groups] == list(range(len(groups)))
-        width = max(1, max(len(items) for _, items in groups))
-        d = _empty(R_LIA)
-        d["prefs"] = np.zeros((len(groups), width, 4))
-        d["prefs_n"] = np.array([len(items) for _, items in groups], dtype=np.int64)
-        for g, items in groups:
-            for j, (a, k, rank) in enumerate(items):
-                d["prefs"][g, j] = (a, k, rank[0], rank[1])
-        return RouterArrays(**d)
-    if cls is RandomRouter:
-        assert [(a, k, g) for a, k, g in router._pairs] == [
-            (a, k, g) for a, (k, g) in enumerate(reference_sim.pairs)
-        ]
-        return RouterArrays(**_empty(R_RANDOM))
+    for compile_upper in ROUTER_COMPILERS:
+        arrays = compile_upper(router, reference_sim)
+        if arrays is not None:
+            return arrays
     return RouterArrays(**_empty(R_PYTHON))
 
 
-__all__ = ["act", "compile_router", "head_arrival", "longest_idle_since"]
+def empty_tables(kind: int, flag: int = 0) -> dict[str, Any]:
+    """Unused router tables of router ``kind`` (filled in by a router compiler)."""
+    return _empty(kind, flag)
+
+
+__all__ = ["act", "compile_router", "empty_tables", "head_arrival", "longest_idle_since"]

@@ -7,8 +7,8 @@ import pytest
 from _compare import shorten, without_repeats
 
 from rlroute.envs.call_center import CallCenterEnv
+from rlroute.envs.fast_batch import FastBatch
 from rlroute.scenarios import load_scenario
-from rlroute.sim.fast.batch import FastBatch
 
 
 @pytest.mark.parametrize("work_conserving", [True, False])
