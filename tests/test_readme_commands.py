@@ -119,6 +119,7 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     # Development
     "ruff check . && ruff format --check .": Elsewhere("CI: .ci/run lints"),
     "python -m pytest -m slow": Elsewhere("the slow tests themselves"),
+    "mypy": Elsewhere("CI: .ci/run type-checks rlroute/"),
     "python benchmarks/sim_speed.py":
         Run({"--hours": "0.5", "--ciw-hours": "0.2", "--repeat": "1", "--agents": "10",
              "--rate": "100"}, slow=True),
