@@ -520,6 +520,42 @@ def _error_line(loc: tuple[int | str, ...], msg: str) -> str:
     return f"  {path}: {msg}" if path else f"  {msg}"
 
 
+def truncate_intervals(scenario: Scenario, n_intervals: int) -> Scenario:
+    """The first ``n_intervals`` intervals of ``scenario`` (for quick runs and CI).
+
+    Per-interval lists (arrival rates, handle-time profiles, head counts) are cut to the new
+    horizon. The day-level
+    multiplier keeps its period when that still divides the horizon; a horizon shorter than
+    one day gets a single draw, exactly like the first part of a day.
+    """
+    if n_intervals < 1:
+        raise ScenarioError(f"horizon_intervals must be >= 1, got {n_intervals}")
+    if n_intervals >= scenario.n_intervals:
+        return scenario
+    data = scenario.to_dict()
+    data["n_intervals"] = n_intervals
+    ipd = data.get("intervals_per_day")
+    if ipd is not None and n_intervals % ipd:
+        if n_intervals > ipd:
+            raise ScenarioError(
+                f"scenario {scenario.name!r}: horizon_intervals={n_intervals} is not a whole "
+                f"number of days (intervals_per_day={ipd})"
+            )
+        data["intervals_per_day"] = None
+    for ct in data["call_types"]:
+        for key in ("arrival_rates_per_hour", "handle_time_profile"):
+            if len(ct.get(key) or ()) > 1:
+                ct[key] = ct[key][:n_intervals]
+    for grp in data["agent_groups"]:
+        if len(grp["head_count"]) > 1:
+            grp["head_count"] = grp["head_count"][:n_intervals]
+    data["metadata"] = {
+        **data.get("metadata", {}),
+        "truncated_from_intervals": scenario.n_intervals,
+    }
+    return Scenario.from_dict(data, source=f"{scenario.name} truncated to {n_intervals}")
+
+
 __all__ = [
     "MAX_EXPECTED_CALLS",
     "MAX_HEAD_COUNT",
@@ -533,4 +569,5 @@ __all__ = [
     "ScenarioError",
     "Skill",
     "expected_calls_cap",
+    "truncate_intervals",
 ]

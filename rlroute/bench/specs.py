@@ -30,7 +30,7 @@ import yaml
 import rlroute.export  # registers router "onnx"
 import rlroute.rl  # noqa: F401 - registers router "sb3"
 from rlroute.policies import ROUTERS, make_router
-from rlroute.scenario import Scenario, ScenarioError
+from rlroute.scenario import Scenario, ScenarioError, truncate_intervals
 from rlroute.scenarios import load_scenario, scenario_names
 from rlroute.sim.router import Router
 
@@ -163,39 +163,12 @@ def resolve_scenarios(
 
 
 def truncate_horizon(scenario: Scenario, n_intervals: int) -> Scenario:
-    """The first ``n_intervals`` intervals of ``scenario`` (for quick runs and CI).
-
-    Per-interval lists (arrival rates, handle-time profiles, head counts) are cut to the new
-    horizon. The day-level
-    multiplier keeps its period when that still divides the horizon; a horizon shorter than
-    one day gets a single draw, exactly like the first part of a day.
-    """
-    if n_intervals < 1:
-        raise BenchConfigError(f"horizon_intervals must be >= 1, got {n_intervals}")
-    if n_intervals >= scenario.n_intervals:
-        return scenario
-    data = scenario.to_dict()
-    data["n_intervals"] = n_intervals
-    ipd = data.get("intervals_per_day")
-    if ipd is not None and n_intervals % ipd:
-        if n_intervals > ipd:
-            raise BenchConfigError(
-                f"scenario {scenario.name!r}: horizon_intervals={n_intervals} is not a whole "
-                f"number of days (intervals_per_day={ipd})"
-            )
-        data["intervals_per_day"] = None
-    for ct in data["call_types"]:
-        for key in ("arrival_rates_per_hour", "handle_time_profile"):
-            if len(ct.get(key) or ()) > 1:
-                ct[key] = ct[key][:n_intervals]
-    for grp in data["agent_groups"]:
-        if len(grp["head_count"]) > 1:
-            grp["head_count"] = grp["head_count"][:n_intervals]
-    data["metadata"] = {
-        **data.get("metadata", {}),
-        "truncated_from_intervals": scenario.n_intervals,
-    }
-    return Scenario.from_dict(data, source=f"{scenario.name} truncated to {n_intervals}")
+    """The first ``n_intervals`` intervals of ``scenario`` (for quick runs and CI); see
+    :func:`rlroute.scenario.truncate_intervals`, with errors as bench config errors."""
+    try:
+        return truncate_intervals(scenario, n_intervals)
+    except ScenarioError as exc:
+        raise BenchConfigError(str(exc)) from exc
 
 
 def canonical_scenario_yaml(scenario: Scenario) -> str:

@@ -50,7 +50,7 @@ import yaml
 
 from rlroute.policies._common import INF, abandon_rate, holding_cost_rate
 from rlroute.policies.index import make_index_router
-from rlroute.scenario import Scenario, ScenarioError
+from rlroute.scenario import Scenario, ScenarioError, truncate_intervals
 from rlroute.scenarios import load_scenario
 from rlroute.sim import Simulator
 
@@ -164,7 +164,7 @@ def tune(
         raise ValueError(f"need trials >= 1 and days >= 1, got {n_trials} and {n_days}")
     sc = load_scenario(scenario)
     if horizon_intervals:
-        sc = _truncate(sc, horizon_intervals)
+        sc = truncate_intervals(sc, horizon_intervals)
     seeds = train_seeds(n_days)
     pairs = [n for n, _, _ in _pair_names(sc)]
     reserve_pairs = flexible_pairs(sc) if family == "reservation" else []
@@ -217,25 +217,6 @@ def tune(
         "wall_s": round(wall, 2),
         "optuna_version": optuna.__version__,
     }
-
-
-def _truncate(sc: Scenario, n: int) -> Scenario:
-    """The first ``n`` intervals (quick runs, tests), as rlroute-bench's horizon_intervals."""
-    if n >= sc.n_intervals:
-        return sc
-    data = sc.to_dict()
-    data["n_intervals"] = n
-    ipd = data.get("intervals_per_day")
-    if ipd is not None and n % ipd:
-        data["intervals_per_day"] = None
-    for ct in data["call_types"]:
-        for key in ("arrival_rates_per_hour", "handle_time_profile"):
-            if len(ct.get(key) or ()) > 1:
-                ct[key] = ct[key][:n]
-    for grp in data["agent_groups"]:
-        if len(grp["head_count"]) > 1:
-            grp["head_count"] = grp["head_count"][:n]
-    return Scenario.from_dict(data, source=f"{sc.name} truncated to {n}")
 
 
 def save_result(result: dict[str, Any], path: str | Path) -> Path:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rlroute.policies import make_router
-from rlroute.scenario import Scenario
+from rlroute.scenario import Scenario, truncate_intervals
 from rlroute.sim import Simulator
 from rlroute.sim.fast import FastSimulator
 
@@ -19,21 +19,7 @@ REL_TOL = 1e-9  # KPIs
 
 def shorten(scenario: Scenario, n: int) -> Scenario:
     """The scenario's first n intervals (a short day for the fast suite)."""
-    if n >= scenario.n_intervals:
-        return scenario
-    d = scenario.to_dict()
-    d["n_intervals"] = n
-    ipd = d.get("intervals_per_day")
-    if ipd is not None and n % ipd:
-        d["intervals_per_day"] = None
-    for c in d["call_types"]:
-        for key in ("arrival_rates_per_hour", "handle_time_profile"):
-            if c.get(key) is not None and len(c[key]) > 1:
-                c[key] = c[key][:n]
-    for g in d["agent_groups"]:
-        if len(g["head_count"]) > 1:
-            g["head_count"] = g["head_count"][:n]
-    return Scenario.from_dict(d)
+    return truncate_intervals(scenario, n)
 
 
 def without_repeats(scenario: Scenario) -> Scenario:
