@@ -123,6 +123,21 @@ class Observer:
             self._on_duty.append(on_duty)
             self._idle_scale.append([1.0 / heads[g][j] if heads[g][j] else 0.0 for g in range(G)])
 
+    def tables(self) -> dict[str, np.ndarray]:
+        """The precomputed scales as float64 arrays, for a compiled observer
+        (:mod:`rlroute.envs.fast_observation`): ``qscale [K]``, ``wscale [K]``, and per
+        interval (one more row for the drain) ``load [n+1, K]``, ``on_duty [n+1, G]``,
+        ``idle_scale [n+1, G]``; ``consts = [horizon, interval_s, 1 / horizon]``."""
+        K, G = self.n_types, self.n_groups
+        return {
+            "qscale": np.array(self._qscale, dtype=float).reshape(K),
+            "wscale": np.array([s for _, s in self._wscale], dtype=float).reshape(K),
+            "load": np.array(self._load, dtype=float).reshape(-1, K),
+            "on_duty": np.array(self._on_duty, dtype=float).reshape(-1, G),
+            "idle_scale": np.array(self._idle_scale, dtype=float).reshape(-1, G),
+            "consts": np.array([self.horizon, self._interval_s, self._inv_horizon]),
+        }
+
     def __call__(self, sim: Simulator) -> np.ndarray:
         # The environment's hot path: C-level map() over short lists, conditional clips
         # instead of min(), the head-of-line call read directly when it is still waiting, and

@@ -1,0 +1,96 @@
+"""The env's observation computed in compiled code for rows of a :class:`BatchSimulator`.
+
+Bit for bit the vector :class:`~rlroute.envs.observation.Observer` builds: the same float64
+operations in the same order on the same tables (``Observer.tables()``), then one float32
+rounding per entry. It reads a row's state only (clock, queue lengths and heads, idle and
+wrap-up counts), so it runs on every row that just stopped, in the same kind of compiled loop
+as the simulator's own ``drive``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from rlroute.envs.observation import CLIP, Observer
+from rlroute.sim.fast import layout as L
+from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast.batch import row
+from rlroute.sim.fast.routers import head_arrival
+
+
+class ObsTables(NamedTuple):
+    """``Observer.tables()`` as a tuple numba takes, plus the wrap-up flag."""
+
+    qscale: np.ndarray
+    wscale: np.ndarray
+    load: np.ndarray
+    on_duty: np.ndarray
+    idle_scale: np.ndarray
+    consts: np.ndarray
+    wrap_up: bool
+
+
+def obs_tables(observer: Observer) -> ObsTables:
+    return ObsTables(**observer.tables(), wrap_up=observer.wrap_up)
+
+
+@compiled
+def observe_row(B, t, n: int, out) -> None:
+    """Observer.__call__ on row n of the batch state ``B``, written to ``out[n]``."""
+    s = row(B, n)
+    horizon, interval_s, inv_horizon = t.consts[0], t.consts[1], t.consts[2]
+    now = s.F[L.F_NOW]
+    if now < horizon:
+        i = int(now // interval_s)
+        elapsed = now * inv_horizon
+    else:
+        i = t.load.shape[0] - 1
+        elapsed = 1.0
+    K, G = t.qscale.shape[0], t.on_duty.shape[1]
+    j = 0
+    for k in range(K):
+        x = s.QC[k, L.QC_LEN] * t.qscale[k]
+        out[n, j] = x if x < CLIP else CLIP
+        j += 1
+    for k in range(K):
+        if s.QC[k, L.QC_LEN]:
+            w = (now - head_arrival(s, k)) * t.wscale[k]
+            out[n, j] = w if w < CLIP else CLIP
+        else:
+            out[n, j] = 0.0
+        j += 1
+    for k in range(K):
+        out[n, j] = t.load[i, k]
+        j += 1
+    for g in range(G):
+        out[n, j] = s.GC[g, L.GC_SIZE] * t.idle_scale[i, g]
+        j += 1
+    for g in range(G):
+        out[n, j] = t.on_duty[i, g]
+        j += 1
+    out[n, j] = elapsed
+    j += 1
+    if t.wrap_up:
+        for g in range(G):
+            x = s.GC[g, L.GC_WRAP] * t.idle_scale[i, g]
+            out[n, j] = x if x < 1.0 else 1.0
+            j += 1
+
+
+@compiled
+def observe_rows(B, t, rows, out) -> None:
+    for j in range(rows.shape[0]):
+        observe_row(B, t, rows[j], out)
+
+
+@compiled
+def observe_live(B, t, done, was_done, out) -> None:
+    """Every row that was live before the step (a row done before it keeps its observation)."""
+    for n in range(done.shape[0]):
+        if not was_done[n]:
+            observe_row(B, t, n, out)
+
+
+__all__ = ["ObsTables", "obs_tables", "observe_live", "observe_row", "observe_rows"]
