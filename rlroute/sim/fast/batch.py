@@ -403,7 +403,7 @@ class BatchSimulator:
         reward_scale: float = 1.0,
         work_conserving: bool = True,
         skip_forced: bool = False,
-        arrival_window: int = 512,
+        arrival_window: int = 2048,
     ) -> None:
         if num_envs < 1:
             raise ValueError(f"num_envs={num_envs}: need at least one row")
