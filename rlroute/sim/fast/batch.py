@@ -68,6 +68,7 @@ class Extra(NamedTuple):
     NDEC: np.ndarray  # int64[N]
     NINV: np.ndarray  # int64[N]
     INV: np.ndarray  # bool[N]
+    USED: np.ndarray  # int64[N]: 1 once the row ran a day
 
 
 # ------------------------------------------------------------------ compiled
@@ -112,22 +113,20 @@ def _clear_row(B, X, n: int) -> None:
     B.I[n, L.I_FREE_N] = cap
     B.I[n, L.I_UNARMED_SLOT] = -1
     B.I[n, L.I_UNARMED_ID] = -1
-    B.CF[n] = 0.0
+    # Only what the loop reads before writing: call slots, agent rows, heap entries and
+    # ring entries are written when taken (staff() clears a hired agent's row); the wait
+    # histogram (K x 3601 counters) is left untouched on a row's first day (np.zeros).
     B.CI[n] = -1
     for j in range(cap):
         B.FREE[n, j] = cap - 1 - j
-    B.AF[n] = 0.0
-    B.AI[n] = 0
-    B.HT[n] = 0.0
-    B.HI[n] = 0
-    B.QB[n] = 0
     B.QC[n] = 0
-    B.GB[n] = 0
     B.GC[n] = 0
     B.REPC[n] = 0
     B.CNT[n] = 0
     B.SUM[n] = 0.0
-    B.HIST[n] = 0
+    if X.USED[n]:
+        B.HIST[n] = 0
+    X.USED[n] = 1
     B.QT[n] = 0.0
     B.QTO[n] = -1
     X.BKC[n, BK_NEXT] = 0
@@ -457,6 +456,7 @@ class BatchSimulator:
             NDEC=np.zeros(N, dtype=np.int64),
             NINV=np.zeros(N, dtype=np.int64),
             INV=np.zeros(N, dtype=np.bool_),
+            USED=np.zeros(N, dtype=np.int64),
         )
         self.extra.MASK[:, -1] = True
         self._days: list[_Day | None] = [None] * N
