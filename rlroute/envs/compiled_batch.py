@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rlroute.envs.fast_observation import obs_tables, observe_live, observe_rows
+from rlroute.envs.fast_observation import obs_tables, observe_rows, step_observe
 from rlroute.envs.observation import Observer
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
-from rlroute.sim.fast.batch import BatchSimulator
+from rlroute.sim.fast.batch import PARKED, BatchSimulator
 from rlroute.sim.kpis import KPIReport
 
 _MODES = ("fallback", "raise")
@@ -51,7 +51,6 @@ class CompiledBatch:
         self.obs_size = self.observer.size
         self._tables = obs_tables(self.observer)
         self.obs = np.zeros((self.num_envs, self.obs_size), dtype=np.float32)
-        self._was_done = np.zeros(self.num_envs, dtype=np.bool_)
 
     # the batch's result arrays (owned by the simulator; callers copy what they keep)
     @property
@@ -104,9 +103,24 @@ class CompiledBatch:
                     f"row {n}: invalid action {int(actions[n])} (valid actions now: {valid}; "
                     "invalid_action='fallback' replaces invalid actions by a valid one)"
                 )
-        np.copyto(self._was_done, sim.done)
-        sim.step(actions)
-        observe_live(sim.state, self._tables, sim.done, self._was_done, self.obs)
+        actions = sim.check_actions(actions)
+        need = step_observe(
+            sim.state,
+            sim.extra,
+            sim.params,
+            sim.router_arrays,
+            sim.heads,
+            actions,
+            sim.work_conserving,
+            sim.skip_forced,
+            sim.reward_scale,
+            self._tables,
+            self.obs,
+        )
+        if need:  # rows that stopped for Python: observed once they reach their epoch
+            rows = np.flatnonzero(sim.extra.STAT != PARKED)
+            sim.complete()
+            observe_rows(sim.state, self._tables, rows, self.obs)
 
     def report(self, row: int) -> KPIReport:
         return self.sim.report(row)

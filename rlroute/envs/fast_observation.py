@@ -16,7 +16,7 @@ import numpy as np
 from rlroute.envs.observation import CLIP, Observer
 from rlroute.sim.fast import layout as L
 from rlroute.sim.fast._jit import compiled
-from rlroute.sim.fast.batch import row
+from rlroute.sim.fast.batch import row, step_row
 from rlroute.sim.fast.routers import head_arrival
 
 
@@ -86,11 +86,20 @@ def observe_rows(B, t, rows, out) -> None:
 
 
 @compiled
-def observe_live(B, t, done, was_done, out) -> None:
-    """Every row that was live before the step (a row done before it keeps its observation)."""
-    for n in range(done.shape[0]):
-        if not was_done[n]:
+def step_observe(B, X, p, r, heads, actions, wc: bool, skip: bool, scale: float, t, out) -> int:
+    """The simulator's ``step_rows`` with each parked row observed right away, while its
+    state is still in the cache; returns the number of rows that need Python (observed
+    later with :func:`observe_rows`)."""
+    need = 0
+    for n in range(X.STAT.shape[0]):
+        if X.DONE[n]:
+            X.REW[n] = 0.0
+            X.INV[n] = False
+        elif step_row(B, X, p, r, heads, n, actions[n], wc, skip, scale):
             observe_row(B, t, n, out)
+        else:
+            need += 1
+    return need
 
 
-__all__ = ["ObsTables", "obs_tables", "observe_live", "observe_row", "observe_rows"]
+__all__ = ["ObsTables", "obs_tables", "observe_row", "observe_rows", "step_observe"]

@@ -323,28 +323,33 @@ def drive(B, X, p, r, heads, wc: bool, skip: bool, scale: float) -> int:
 
 
 @compiled
+def step_row(B, X, p, r, heads, n: int, a: int, wc: bool, skip: bool, scale: float) -> bool:
+    """Apply action a to live row n (the fallback replaces a masked one) and drive the row to
+    its next stop; False if it needs Python first."""
+    bad = not X.MASK[n, a]
+    X.INV[n] = bad
+    if bad:
+        a = fallback(X, p, n, a)
+        X.NINV[n] += 1
+    X.NDEC[n] += 1
+    X.REW[n] = 0.0
+    _apply(B, p, n, a)
+    X.ENTRY[n] = L.EN_START
+    X.STAT[n] = RUN
+    _drive_row(B, X, p, r, heads, n, wc, skip, scale)
+    return X.STAT[n] == PARKED
+
+
+@compiled
 def step_rows(B, X, p, r, heads, actions, wc: bool, skip: bool, scale: float) -> int:
-    """Apply one action per live row (the fallback replaces a masked one) and drive the row
-    to its next stop; returns the number of rows that need Python."""
+    """step_row on every live row (a done row gets reward 0); returns the number of rows that
+    need Python."""
     need = 0
     for n in range(X.STAT.shape[0]):
         if X.DONE[n]:
             X.REW[n] = 0.0
             X.INV[n] = False
-            continue
-        a = actions[n]
-        bad = not X.MASK[n, a]
-        X.INV[n] = bad
-        if bad:
-            a = fallback(X, p, n, a)
-            X.NINV[n] += 1
-        X.NDEC[n] += 1
-        X.REW[n] = 0.0
-        _apply(B, p, n, a)
-        X.ENTRY[n] = L.EN_START
-        X.STAT[n] = RUN
-        _drive_row(B, X, p, r, heads, n, wc, skip, scale)
-        if X.STAT[n] != PARKED:
+        elif not step_row(B, X, p, r, heads, n, actions[n], wc, skip, scale):
             need += 1
     return need
 
@@ -524,17 +529,7 @@ class BatchSimulator:
 
     def step(self, actions: np.ndarray) -> None:
         """One action per row (``[N]`` ints in 0..HOLD; ignored for done rows)."""
-        actions = np.asarray(actions, dtype=np.int64).reshape(-1)
-        if actions.shape[0] != self.num_envs:
-            raise ValueError(f"expected {self.num_envs} actions, got {actions.shape[0]}")
-        live = ~self.extra.DONE
-        out = live & ((actions < 0) | (actions > self.HOLD))
-        if out.any():
-            n = int(np.flatnonzero(out)[0])
-            raise ValueError(
-                f"row {n}: action {int(actions[n])} is outside the action space 0..{self.HOLD}"
-            )
-        actions = np.where(live, actions, 0)
+        actions = self.check_actions(actions)
         need = step_rows(
             self.state,
             self.extra,
@@ -547,19 +542,39 @@ class BatchSimulator:
             self.reward_scale,
         )
         if need:
-            self._serve()
-            self._run(
-                lambda: drive(
-                    self.state,
-                    self.extra,
-                    self.params,
-                    self.router_arrays,
-                    self.heads,
-                    self.work_conserving,
-                    self.skip_forced,
-                    self.reward_scale,
-                )
+            self.complete()
+
+    def check_actions(self, actions: np.ndarray) -> np.ndarray:
+        """``actions`` as int64 ``[N]``; ValueError for a live row's out-of-range action; done
+        rows' actions replaced by 0 (ignored)."""
+        actions = np.asarray(actions, dtype=np.int64).reshape(-1)
+        if actions.shape[0] != self.num_envs:
+            raise ValueError(f"expected {self.num_envs} actions, got {actions.shape[0]}")
+        live = ~self.extra.DONE
+        out = live & ((actions < 0) | (actions > self.HOLD))
+        if out.any():
+            n = int(np.flatnonzero(out)[0])
+            raise ValueError(
+                f"row {n}: action {int(actions[n])} is outside the action space 0..{self.HOLD}"
             )
+        return np.where(live, actions, 0)
+
+    def complete(self) -> None:
+        """Serve the rows that stopped for Python and drive them on, until every row is
+        parked (after a compiled step that returned a nonzero count)."""
+        self._serve()
+        self._run(
+            lambda: drive(
+                self.state,
+                self.extra,
+                self.params,
+                self.router_arrays,
+                self.heads,
+                self.work_conserving,
+                self.skip_forced,
+                self.reward_scale,
+            )
+        )
 
     def _run(self, call: Any) -> None:
         while call():
@@ -766,4 +781,4 @@ class _RowView(NamedTuple):
     unserved: list[int]
 
 
-__all__ = ["BatchSimulator", "Extra", "drive", "fallback", "row", "step_rows"]
+__all__ = ["BatchSimulator", "Extra", "drive", "fallback", "row", "step_row", "step_rows"]
