@@ -15,6 +15,7 @@ from rlroute.envs.observation import Observer
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
 from rlroute.sim.fast.batch import PARKED, BatchSimulator
+from rlroute.sim.fast.simulator import _Direct
 from rlroute.sim.kpis import KPIReport
 
 _MODES = ("fallback", "raise")
@@ -51,6 +52,8 @@ class CompiledBatch:
         self.obs_size = self.observer.size
         self._tables = obs_tables(self.observer)
         self.obs = np.zeros((self.num_envs, self.obs_size), dtype=np.float32)
+        # the compiled step through its entry point (no type resolution of the big tuples)
+        self._step = _Direct(step_observe)
 
     # the batch's result arrays (owned by the simulator; callers copy what they keep)
     @property
@@ -104,7 +107,7 @@ class CompiledBatch:
                     "invalid_action='fallback' replaces invalid actions by a valid one)"
                 )
         actions = sim.check_actions(actions)
-        need = step_observe(
+        need = self._step(
             sim.state,
             sim.extra,
             sim.params,
