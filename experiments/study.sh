@@ -31,8 +31,10 @@ for f in experiments/tuned_baselines/"$SCENARIO"_*.json; do
   [ -e "$f" ] || continue
   family=${f##*/"$SCENARIO"_}
   family=${family%.json}
-  router=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["router"])' "$f")
-  TUNED+=(--tuned "tuned_$family=$router:$f")
+  # anonymous_bank_* also matches anonymous_bank_profiled_*: the file's own scenario decides
+  router=$(python -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print(d["router"] if d["scenario"] == sys.argv[2] else "")' "$f" "$SCENARIO")
+  if [ -n "$router" ]; then TUNED+=(--tuned "tuned_$family=$router:$f"); fi
 done
 
 python -m rlroute.bench.study "$HERE/runs" --scenario "$SCENARIO" \
