@@ -37,16 +37,12 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
-def repo_path(page_src: str) -> str:
-    """The repository path (posix) of a site page's source."""
-    return page_src if page_src.startswith("experiments/") else f"docs/{page_src}"
-
-
-def site_target(page_src: str, target: str) -> str | None:
-    """The site-relative link for a repository-relative ``target``, or None to leave it."""
+def site_target(page_src: str, page_repo: str, target: str) -> str | None:
+    """The link from site page ``page_src`` (the repository file ``page_repo``) for a link
+    ``target`` written relative to that file in the repository; None to leave it as it is."""
     if "://" in target or target.startswith(("/", "mailto:")):
         return None
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(repo_path(page_src)), target))
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page_repo), target))
     if resolved.startswith("docs/"):
         site = resolved[len("docs/") :]
     elif resolved.startswith("experiments/"):
@@ -58,9 +54,10 @@ def site_target(page_src: str, target: str) -> str | None:
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     src = page.file.src_uri
+    page_repo = Path(page.file.abs_src_path).resolve().relative_to(REPO).as_posix()
 
     def fix(match: re.Match[str]) -> str:
-        new = site_target(src, match.group(2))
+        new = site_target(src, page_repo, match.group(2))
         if new is None:
             return match.group(0)
         return f"{match.group(1)}{new}{match.group(3) or ''}{match.group(4)}"
