@@ -106,11 +106,11 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "abandon_rate: [null, 0.09]}}} plots=false progress=false hydra.run.dir=outputs/ci_bench":
         Run(),
     # docs/tutorials/train_and_export.md
-    "rlroute-train scenario=n_design total_timesteps=100000 seed=1 "
+    "rlroute-train scenario=heterogeneous total_timesteps=300000 seed=1 "
     "hydra.run.dir=outputs/train/tutorial": Run(TINY_TRAIN, slow=True),
     "rlroute-export both run_dir=outputs/train/tutorial":
         Run({"verify.n_obs": "200", "verify.kpi_seeds": "[0]"}, slow=True),
-    "rlroute-bench scenarios=[n_design] routers=[fifo,cmu_theta,{name: onnx, path: "
+    "rlroute-bench scenarios=[heterogeneous] routers=[fifo,cmu_theta,{name: onnx, path: "
     "outputs/train/tutorial/policy.onnx, label: mine}] seeds=20":
         Run({**TINY_BENCH, "seeds": "1"}, slow=True),
     # docs/guide/tuned_baselines.md (the bench command uses the file the tune command wrote)
