@@ -163,6 +163,11 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "python -m rlroute.bench.study --help": Run(),
     "python -m rlroute.export.parity --help": Run(),
     "bash .ci/run": Elsewhere("CI itself"),
+    # docs/guide/bounds_headroom.md: it rewrites the committed experiments/suite/headroom.*
+    # (minutes: long_chain_20x20's days); the bound itself is tested in tests/theory and the
+    # page's python block runs it
+    "python experiments/suite/headroom.py --seeds 3":
+        Elsewhere("by hand, to refresh experiments/suite (it writes the committed results)"),
     "mkdocs build --strict --site-dir site":
         Elsewhere("tests/docs/test_site.py::test_strict_build (slow); CI: .ci/run's last step"),
 }
