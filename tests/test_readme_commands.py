@@ -163,6 +163,11 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "python -m rlroute.bench.study --help": Run(),
     "python -m rlroute.export.parity --help": Run(),
     "bash .ci/run": Elsewhere("CI itself"),
+    # docs/guide/bench.md: rewrites the committed page and README block; the test regenerates
+    # them into a temporary folder from the committed summaries and compares
+    "python -m rlroute.bench.leaderboard experiments --bounds experiments/suite/headroom.json "
+    "--out docs/leaderboard.md --img docs/img --readme README.md":
+        Elsewhere("tests/bench/test_leaderboard.py::test_committed_leaderboard_is_fresh"),
     # docs/guide/bounds_headroom.md: it rewrites the committed experiments/suite/headroom.*
     # (minutes: long_chain_20x20's days); the bound itself is tested in tests/theory and the
     # page's python block runs it

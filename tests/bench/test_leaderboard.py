@@ -115,3 +115,21 @@ def test_bad_inputs_name_the_file(tmp_path: Path) -> None:
     readme.write_text("no markers\n")
     with pytest.raises(ValueError, match=r"README\.md: no <!-- leaderboard:start -->"):
         update_readme(readme, "table")
+
+
+def test_committed_leaderboard_is_fresh(tmp_path: Path) -> None:
+    """docs/leaderboard.md and the README's block are what the committed summaries give: a
+    study re-run without regenerating them fails here."""
+    repo = Path(__file__).resolve().parents[2]
+    readme = tmp_path / "README.md"
+    readme.write_text((repo / "README.md").read_text())
+    out = tmp_path / "leaderboard.md"
+    argv = [str(repo / "experiments"), "--bounds", str(repo / "experiments/suite/headroom.json")]
+    assert (
+        main([*argv, "--out", str(out), "--img", str(tmp_path / "img"), "--readme", str(readme)])
+        == 0
+    )
+    assert out.read_text() == (repo / "docs" / "leaderboard.md").read_text(), (
+        "regenerate: python -m rlroute.bench.leaderboard (docs/guide/bench.md)"
+    )
+    assert readme.read_text() == (repo / "README.md").read_text()
