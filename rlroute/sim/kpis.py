@@ -53,7 +53,8 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from rlroute.scenario import Scenario
-    from rlroute.sim.engine import Call, Simulator
+    from rlroute.sim.engine import Simulator
+    from rlroute.sim.entities import Call
 
 HIST_MAX_S = 3600  # waits beyond an hour share the last bin
 _COUNTERS = (
@@ -120,9 +121,37 @@ class StatsCollector:
         if self.record_calls:
             self.log.append((call, "abandoned", wait, now, math.nan, -1, -1, False))
 
-    # Answered calls have no hook: the simulator books them straight into ``count``, ``sum``,
-    # ``wait_hist`` and ``log`` (Simulator._assign), as a call per answer would cost about as
-    # much as the bookkeeping itself.
+    def answered(
+        self,
+        call: Call,
+        wait: float,
+        handle: float,
+        wrap: float,
+        resolved: bool,
+        now: float,
+        g: int,
+        agent_id: int,
+    ) -> None:
+        """The call is answered at ``now`` after ``wait`` s, by agent ``agent_id`` of group g,
+        to talk for ``handle`` s then wrap up for ``wrap`` s (0 without wrap-up); all booked
+        to the call's type and arrival interval."""
+        k, i = call.type, call.interval
+        count, sums = self.count, self.sum
+        count["answered"][k][i] += 1
+        if wait <= self.target[k]:
+            count["answered_within"][k][i] += 1
+        if resolved:
+            count["resolved"][k][i] += 1
+        sums["wait_answered"][k][i] += wait
+        sums["wait_all"][k][i] += wait
+        sums["handle"][k][i] += handle
+        if wrap:
+            sums["wrap_up"][k][i] += wrap
+        self.wait_hist[k][int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
+        if wait == 0.0:
+            count["immediate"][k][i] += 1
+        if self.record_calls:
+            self.log.append((call, "answered", wait, now, handle, g, agent_id, resolved))
 
     def finish(self, sim: Simulator) -> None:
         """Calls still queued when nothing else can happen (no agent, infinite patience)."""
