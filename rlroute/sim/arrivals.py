@@ -22,8 +22,10 @@ face the same callers and their KPI differences are differences of policy, not o
    types (after the day multiplier), so memory stays flat however long the interval
    (:func:`blocks_in_interval`, :func:`block_span`). Changing ``BLOCK_CALLS`` changes the
    numbers.
-3. **Per block**, for each call type ``k`` in order (:func:`draw_arrival_block`), with
-   ``mean = rate * day multiplier * block length``:
+3. **Per block**, for each call type ``k`` (:func:`draw_arrival_block`), with
+   ``mean = rate * day multiplier * block length``, each stream below drawing in the order
+   given (the streams are independent, so only the order of the draws on one stream
+   matters):
 
    - ``arrival[k]``: ``poisson(mean)`` gives the count ``n`` (no draw when ``mean == 0``);
      nothing else is drawn for ``k`` when ``n == 0``; then ``random(n)``, sorted, places the

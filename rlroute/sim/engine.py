@@ -1,9 +1,10 @@
 """The discrete-event call-center simulator.
 
 Events are arrivals, abandonments, service ends, wrap-up ends, repeat calls and interval
-boundaries (staffing changes, new arrival rates). Between events the clock jumps. A **decision epoch** is any moment
-at which some waiting call could be given to some idle agent able to serve it; the simulator
-then stops and asks a router for an action: one (call type, agent group) pair, or *hold*.
+boundaries (staffing changes, new arrival rates). Between events the clock jumps. A
+**decision epoch** is any moment at which some waiting call could be given to some idle agent
+able to serve it; the simulator then stops and asks a router for an action: one (call type,
+agent group) pair, or *hold*.
 Decisions are atomic (Sun, Shi and Dai): after an assignment the simulator asks again at the
 same instant while assignments remain possible; after a hold it moves on to the next event.
 
@@ -462,7 +463,7 @@ class Simulator:
     def _decide(self, act: Any) -> bool:
         """Atomic decisions at one instant until the router holds or nothing is assignable;
         True if the router held while an assignment was possible."""
-        hold, pairs, assign = self.HOLD, self.pairs, self._assign
+        pairs, assign = self.pairs, self._assign
         qlen, idle = self.queue_len, self.idle_count
         if act is _ALWAYS_ASSIGN:
             k, g = pairs[0]
@@ -470,6 +471,7 @@ class Simulator:
                 self.n_decisions += 1
                 assign(k, g, None)
             return False
+        hold = self.HOLD
         while True:
             a = act(self)
             self.n_decisions += 1  # every epoch the router is asked at, holds included

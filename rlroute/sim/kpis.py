@@ -81,6 +81,10 @@ class StatsCollector:
         self.count = {name: [[0] * n_int for _ in range(K)] for name in _COUNTERS}
         self.sum = {name: [[0.0] * n_int for _ in range(K)] for name in _SUMS}
         self._n_offered = self.count["offered"]  # a direct reference for the hot path
+        # The rows answered() books, bound once: it runs for every answered call.
+        c, s = self.count, self.sum
+        self._answer_counts = (c["answered"], c["answered_within"], c["resolved"], c["immediate"])
+        self._answer_sums = (s["wait_answered"], s["wait_all"], s["handle"], s["wrap_up"])
         self.wait_hist = [[0] * (HIST_MAX_S + 1) for _ in range(K)]
         self._booked = (0.0, 0.0, 0.0)
         self.interval_busy = [0.0] * n_int
@@ -136,20 +140,21 @@ class StatsCollector:
         to talk for ``handle`` s then wrap up for ``wrap`` s (0 without wrap-up); all booked
         to the call's type and arrival interval."""
         k, i = call.type, call.interval
-        count, sums = self.count, self.sum
-        count["answered"][k][i] += 1
+        n_answered, n_within, n_resolved, n_immediate = self._answer_counts
+        s_wait_answered, s_wait_all, s_handle, s_wrap = self._answer_sums
+        n_answered[k][i] += 1
         if wait <= self.target[k]:
-            count["answered_within"][k][i] += 1
+            n_within[k][i] += 1
         if resolved:
-            count["resolved"][k][i] += 1
-        sums["wait_answered"][k][i] += wait
-        sums["wait_all"][k][i] += wait
-        sums["handle"][k][i] += handle
+            n_resolved[k][i] += 1
+        s_wait_answered[k][i] += wait
+        s_wait_all[k][i] += wait
+        s_handle[k][i] += handle
         if wrap:
-            sums["wrap_up"][k][i] += wrap
+            s_wrap[k][i] += wrap
         self.wait_hist[k][int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
         if wait == 0.0:
-            count["immediate"][k][i] += 1
+            n_immediate[k][i] += 1
         if self.record_calls:
             self.log.append((call, "answered", wait, now, handle, g, agent_id, resolved))
 
