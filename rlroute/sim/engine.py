@@ -494,9 +494,7 @@ class Simulator:
 
         With one eligible pair and a router whose class sets ``assigns_whenever_possible``
         (FIFO), there is nothing to decide: the loop assigns without calling ``act``, which
-        makes the same decisions (``n_decisions`` counts them all the same). Scenarios with
-        wrap-up or a handle-time profile always take the general path, which alone knows
-        about after-call work and talk-time multipliers.
+        makes the same decisions (``n_decisions`` counts them all the same).
         """
         router.reset(self)
         if validate:
@@ -506,12 +504,7 @@ class Simulator:
             return self.report()
         # A class-level promise (see FIFORouter): wrappers and instances cannot claim it by
         # accident, and a router whose act counts or logs its calls keeps being asked.
-        if (
-            len(self.pairs) == 1
-            and not self.has_wrap_up
-            and not self.has_handle_profile
-            and getattr(type(router), "assigns_whenever_possible", False)
-        ):
+        if len(self.pairs) == 1 and getattr(type(router), "assigns_whenever_possible", False):
             self._act = _ALWAYS_ASSIGN
         else:
             self._act = router.act
