@@ -567,6 +567,18 @@ def main(argv: list[str] | None = None) -> int:
         help="fit and simulate handle times over the day (a factor per interval and type)",
     )
     parser.add_argument(
+        "--arrival-profile",
+        default="spline",
+        choices=("spline", "empirical"),
+        help="arrival rates over the day: B-spline Poisson regression or interval means",
+    )
+    parser.add_argument(
+        "--arrival-df",
+        type=int,
+        default=None,
+        help="the spline's degrees of freedom (default: chosen per type by held-out deviance)",
+    )
+    parser.add_argument(
         "--holdout-from",
         default=None,
         help="fit on the days before this date (YYYY-MM-DD), compare with it and the days after",
@@ -599,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         "patience_model": args.patience,
         "wrap_up": args.wrap_up,
         "handle_profile": args.handle_profile,
+        "arrival_profile": args.arrival_profile,
+        "arrival_df": args.arrival_df,
     }
     frame = records.frame
     drop = {pd.Timestamp(d) for d in args.exclude_dates}
