@@ -31,9 +31,12 @@ from rlroute.calibrate.profiles import (
     candidate_dfs,
     choose_df,
     cv_deviance,
+    empirical_profile,
+    poisson_deviance,
+    smooth_profile,
 )
 
-__all__ = ["cv_table", "main"]
+__all__ = ["cv_table", "holdout_table", "main"]
 
 
 def cv_table(
@@ -67,6 +70,47 @@ def cv_table(
     return pd.concat([out, pooled.assign(call_type="ALL")], ignore_index=True)
 
 
+def holdout_table(
+    counts: np.ndarray,
+    types: list[str],
+    fit: np.ndarray,
+    dfs: Iterable[int],
+    folds: int | None = None,
+    max_df: int = DEFAULT_MAX_DF,
+) -> pd.DataFrame:
+    """Deviance on later days: fit on the days where ``fit`` is true, score the others.
+
+    Models: ``empirical``, ``spline (CV df)`` (df per type chosen on the fitting days, as the
+    calibration does) and ``spline df=...`` for each of ``dfs``; ``ALL`` averages the types.
+    """
+    c = np.asarray(counts, dtype=float)
+    fit = np.asarray(fit, dtype=bool)
+    train, test = c[fit], c[~fit]
+    if train.shape[0] < 2 or test.shape[0] < 1:
+        raise CalibrationError(
+            f"holdout: {train.shape[0]} fitting and {test.shape[0]} test days (need >= 2 and 1)"
+        )
+    rows = []
+    for k, t in enumerate(types):
+        chosen = choose_df(train[:, k, :], folds, max_df)
+        models: list[tuple[str, int | str]] = [
+            ("empirical", "empirical"),
+            (f"spline (CV df = {chosen})", chosen),
+            *((f"spline df={d}", d) for d in dfs),
+        ]
+        for name, model in models:
+            if model == "empirical":
+                mu = empirical_profile(train[:, k, :])
+            else:
+                mu = smooth_profile(train[:, k, :], int(model))
+            dev = float(poisson_deviance(test[:, k, :], mu[None, :]).mean())
+            label = "spline (CV df)" if name.startswith("spline (CV") else name
+            rows.append({"call_type": t, "model": label, "df": model, "deviance": dev})
+    out = pd.DataFrame(rows)
+    pooled = out.groupby("model", sort=False, as_index=False)["deviance"].mean()
+    return pd.concat([out, pooled.assign(call_type="ALL", df="")], ignore_index=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m rlroute.calibrate.profile_cv``: held-out deviance of arrival profiles."""
     parser = argparse.ArgumentParser(
@@ -74,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0],
         epilog=(
             "example:\n  python -m rlroute.calibrate.profile_cv --day-type weekday "
-            "--before 1999-02-15 --max-df 16"
+            "--holdout-from 1999-02-15 --max-df 16"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -82,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day-type", default="weekday")
     parser.add_argument("--interval", type=float, default=30.0, help="minutes")
     parser.add_argument("--before", default=None, help="only days before YYYY-MM-DD")
+    parser.add_argument(
+        "--holdout-from",
+        default=None,
+        help="also fit on the days before YYYY-MM-DD and score the days from it on",
+    )
     parser.add_argument("--folds", type=int, default=None, help="default: leave one day out")
     parser.add_argument("--max-df", type=int, default=DEFAULT_MAX_DF)
     parser.add_argument("--out", default=None, help="also write the table to this CSV")
@@ -102,20 +151,31 @@ def main(argv: list[str] | None = None) -> int:
         )
         arr = report.arrivals
         dfs = candidate_dfs(arr.grid.n_intervals, args.max_df)[:-1]  # the last is empirical
-        table = cv_table(arr.counts, arr.types, dfs, args.folds)
+        counts, fit_days = arr.counts, np.ones(len(arr.days), dtype=bool)
+        if args.holdout_from:
+            fit_days = np.asarray([d < pd.Timestamp(args.holdout_from) for d in arr.days])
+            held = holdout_table(counts, arr.types, fit_days, dfs, args.folds, args.max_df)
+        counts = counts[fit_days]
+        table = cv_table(counts, arr.types, dfs, args.folds)
     except CalibrationError as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return 2
     wide = table.pivot(index="model", columns="call_type", values="deviance")
     order = ["empirical"] + [f"spline df={d}" for d in dfs]
     wide = wide.loc[order, [*arr.types, "ALL"]]
-    print(f"{len(arr.days)} {args.day_type} days, {arr.grid.n_intervals} intervals")
-    print("held-out mean Poisson deviance per (day, interval):")
+    print(f"{len(counts)} {args.day_type} days, {arr.grid.n_intervals} intervals")
+    print("cross-validated (leave-days-out) mean Poisson deviance per (day, interval):")
     print(wide.round(4).to_string())
-    best = {
-        t: choose_df(arr.counts[:, k, :], args.folds, args.max_df) for k, t in enumerate(arr.types)
-    }
+    best = {t: choose_df(counts[:, k, :], args.folds, args.max_df) for k, t in enumerate(arr.types)}
     print("chosen df per type:", best)
+    if args.holdout_from:
+        hw = held.pivot(index="model", columns="call_type", values="deviance")
+        horder = ["empirical", "spline (CV df)"] + [f"spline df={d}" for d in dfs]
+        print(
+            f"\nfit on {int(fit_days.sum())} days before {args.holdout_from}, scored on the "
+            f"{int((~fit_days).sum())} days from it: mean Poisson deviance per (day, interval):"
+        )
+        print(hw.loc[horder, [*arr.types, "ALL"]].round(4).to_string())
     if args.out:
         table.to_csv(args.out, index=False)
     return 0

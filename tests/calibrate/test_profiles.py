@@ -8,7 +8,7 @@ import pytest
 from rlroute.bench.synthetic import simulate_records
 from rlroute.calibrate import calibrate
 from rlroute.calibrate.common import CalibrationError
-from rlroute.calibrate.profile_cv import cv_table
+from rlroute.calibrate.profile_cv import cv_table, holdout_table
 from rlroute.calibrate.profiles import (
     candidate_dfs,
     choose_df,
@@ -68,6 +68,18 @@ def test_held_out_deviance_prefers_the_spline_on_smooth_data() -> None:
     table = cv_table(counts[:, None, :], ["A"], dfs=[4, 8])
     assert set(table["call_type"]) == {"A", "ALL"}
     assert len(table) == 6
+
+
+def test_holdout_table_scores_later_days() -> None:
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(_truth(), size=(16, N_INT))[:, None, :]
+    fit = np.arange(16) < 8
+    table = holdout_table(counts, ["A"], fit, dfs=[6])
+    dev = table[table["call_type"] == "ALL"].set_index("model")["deviance"]
+    assert list(dev.index) == ["empirical", "spline (CV df)", "spline df=6"]
+    assert dev["spline (CV df)"] < dev["empirical"]
+    with pytest.raises(CalibrationError, match="holdout: 1 fitting"):
+        holdout_table(counts, ["A"], np.arange(16) < 1, dfs=[6])
 
 
 def test_a_step_profile_keeps_the_empirical_candidate() -> None:
