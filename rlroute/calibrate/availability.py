@@ -39,11 +39,14 @@ busy (they cannot be seen: an idle agent who goes not ready looks idle); a gap l
 under-counted (the last hour of the day reads low). The rates are per
 hour *on shift*, so they go with ``staffing_method="shifts"`` head counts (``queue`` staffing
 already leaves not-ready agents out). :func:`simulate_agent_timelines` draws call records
-from the model itself for the round-trip test.
+from the model itself for the round-trip test. On the shipped log:
+``python -m rlroute.calibrate.availability`` (``--help``).
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -52,7 +55,10 @@ import pandas as pd
 from scipy import optimize, special
 
 from rlroute.calibrate.common import CalibrationError, queue_calls
+from rlroute.calibrate.core import calibrate
+from rlroute.calibrate.inputs import load_records
 from rlroute.calibrate.wrapup import wrap_up_samples
+from rlroute.data import CallRecordsError
 from rlroute.data.schema import CANONICAL_COLUMNS, canonical_dtypes
 
 __all__ = [
@@ -375,3 +381,48 @@ def simulate_agent_timelines(
     frame["priority"] = 1
     frame["day_type"] = "weekday"
     return frame.astype(canonical_dtypes())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m rlroute.calibrate.availability``: the fit on a log, as tables."""
+    parser = argparse.ArgumentParser(
+        prog="python -m rlroute.calibrate.availability",
+        description=__doc__.split("\n\n")[0],
+        epilog="example:\n  python -m rlroute.calibrate.availability --day-type weekday",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data", default=None, help="Technion log (default: the shipped one)")
+    parser.add_argument("--day-type", default="weekday")
+    parser.add_argument("--bin-hours", type=int, default=1)
+    parser.add_argument("--min-hour-samples", type=int, default=200)
+    parser.add_argument("--out", default=None, help="also write the hourly table to this CSV")
+    args = parser.parse_args(argv)
+    try:
+        records = load_records({"path": args.data, "format": "technion"})
+        # the calibration's agent groups and skills (its arrival profile does not matter here)
+        _, report = calibrate(
+            records, day_type=args.day_type, split_priority=True, arrival_profile="empirical"
+        )
+        frame = records.frame
+        frame = frame[(frame["day_type"] == args.day_type) & (frame["outcome"] != "phantom")]
+        fit = fit_availability(
+            frame,
+            report.groups.assignment,
+            report.groups.skills,
+            min_hour_samples=args.min_hour_samples,
+            bin_hours=args.bin_hours,
+        )
+    except (CalibrationError, CallRecordsError) as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
+    print("after-call work (lognormal) and not-ready episodes, all hours, per group:")
+    print(fit.groups.round(3).to_string(index=False))
+    print("\nper hour (source 'all hours': too few gaps in the hour):")
+    print(fit.hourly.round(2).to_string(index=False))
+    if args.out:
+        fit.hourly.to_csv(args.out, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -35,6 +35,7 @@ from rlroute.calibrate.profiles import (
     poisson_deviance,
     smooth_profile,
 )
+from rlroute.data import CallRecordsError
 
 __all__ = ["cv_table", "holdout_table", "main"]
 
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             held = holdout_table(counts, arr.types, fit_days, dfs, args.folds, args.max_df)
         counts = counts[fit_days]
         table = cv_table(counts, arr.types, dfs, args.folds)
-    except CalibrationError as exc:
+    except (CalibrationError, CallRecordsError) as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return 2
     wide = table.pivot(index="model", columns="call_type", values="deviance")

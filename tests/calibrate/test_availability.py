@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rlroute.calibrate import availability, profile_cv
 from rlroute.calibrate.availability import (
     availability_loglik,
     fit_availability,
@@ -73,3 +74,8 @@ def test_errors_name_the_problem() -> None:
     empty = simulate_agent_timelines(RATES, LENGTHS, ACW_MU, ACW_SIGMA, n_agents=1, n_days=1)
     with pytest.raises(CalibrationError, match="no agent group has 100 gaps"):
         fit_availability(empty.iloc[:5])
+
+
+def test_commands_report_a_missing_file() -> None:
+    assert availability.main(["--data", "/nonexistent/log.txt"]) == 2
+    assert profile_cv.main(["--data", "/nonexistent/log.txt"]) == 2
