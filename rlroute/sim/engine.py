@@ -53,13 +53,14 @@ import heapq
 import itertools
 import math
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rlroute.distributions import Exponential
 from rlroute.scenario import Scenario
-from rlroute.sim.arrivals import draw_arrival_block
+from rlroute.sim.arrivals import draw_arrival_block, replay_arrival_block
 from rlroute.sim.kpis import HIST_MAX_S, KPIReport, StatsCollector
 from rlroute.sim.streams import RandomStreams, RepeatCallTable
 
@@ -182,6 +183,25 @@ class Agent:
         return self.present and self.call is None and not self.in_wrap_up
 
 
+def _replay_times(arrivals: Sequence[Sequence[float]], scenario: Scenario) -> list[np.ndarray]:
+    """Validate replayed arrival times: one sorted array per call type, inside the horizon."""
+    names = scenario.type_names
+    if len(arrivals) != len(names):
+        raise ValueError(
+            f"arrivals: {len(arrivals)} lists of times for {len(names)} call types {names}"
+        )
+    out = []
+    for name, times in zip(names, arrivals, strict=True):
+        t = np.sort(np.asarray(times, dtype=float))
+        if t.size and not (np.isfinite(t).all() and t[0] >= 0 and t[-1] < scenario.horizon_s):
+            raise ValueError(
+                f"arrivals of {name!r}: times must be finite seconds in [0, "
+                f"{scenario.horizon_s:g}) (the horizon), got {t[0]:g}..{t[-1]:g}"
+            )
+        out.append(t)
+    return out
+
+
 class Simulator:
     """Simulate one horizon of a :class:`~rlroute.scenario.Scenario` under a routing policy.
 
@@ -189,6 +209,10 @@ class Simulator:
         scenario: the call center.
         seed: an int or ``SeedSequence``; the only source of randomness.
         record_calls: keep a per-call log (:meth:`call_log`); off by default, costing nothing.
+        arrivals: replay these first-time arrivals instead of drawing them: per call type, the
+            arrival times in seconds from the start (e.g. a real day's, from call records).
+            Every other per-call number (patience, handle-time quantile, ...) is still drawn
+            from the type's streams; the rates and day multipliers then only size the blocks.
 
     The action space is ``range(n_actions)``: ``0 .. len(pairs) - 1`` assign the oldest waiting
     call of ``pairs[a][0]`` to the longest-idle agent of ``pairs[a][1]``; ``HOLD = len(pairs)``
@@ -201,9 +225,11 @@ class Simulator:
         seed: int | np.random.SeedSequence = 0,
         *,
         record_calls: bool = False,
+        arrivals: Sequence[Sequence[float]] | None = None,
     ) -> None:
         self.scenario = scenario
         self.n_types = K = len(scenario.call_types)
+        self._replay = None if arrivals is None else _replay_times(arrivals, scenario)
         self.n_groups = G = len(scenario.agent_groups)
         self.pairs: list[tuple[int, int]] = scenario.eligible_pairs()
         self.HOLD = len(self.pairs)
@@ -834,18 +860,30 @@ class Simulator:
         independent, so this changes no other draw). Its column lives beside the arrival
         tuples (``_arr_wrap``), so their layout, and the hot loop's unpacking, stay as they are.
         """
-        batches, wraps = draw_arrival_block(
-            self.streams,
-            i,
-            start,
-            length,
-            self._rates,
-            self._day_mult,
-            self._patience,
-            self._repeat,
-            self._wrap_types,
-            self.has_wrap_up,
-        )
+        if self._replay is not None:
+            batches, wraps = replay_arrival_block(
+                self.streams,
+                start,
+                length,
+                self._replay,
+                self._patience,
+                self._repeat,
+                self._wrap_types,
+                self.has_wrap_up,
+            )
+        else:
+            batches, wraps = draw_arrival_block(
+                self.streams,
+                i,
+                start,
+                length,
+                self._rates,
+                self._day_mult,
+                self._patience,
+                self._repeat,
+                self._wrap_types,
+                self.has_wrap_up,
+            )
         self._arr_wrap = None
         if not batches:
             self._arr, self._arr_pos, self._next_arrival = [], 0, INF
