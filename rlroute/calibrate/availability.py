@@ -49,6 +49,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -295,7 +296,7 @@ def simulate_agent_timelines(
     for day in range(n_days):
         blocks = np.arange(start_h * 3600, end_h * 3600, 1800.0)
         busy = rng.random(blocks.size) < pressure_share
-        periods = []  # merged pressure periods [a, b)
+        periods: list[list[float]] = []  # merged pressure periods [a, b)
         for b0, on in zip(blocks, busy, strict=True):
             if not on:
                 continue
@@ -344,7 +345,7 @@ def simulate_agent_timelines(
                     t, pending = s, True
                 else:
                     t = nxt
-    rows = []
+    rows: list[dict[str, Any]] = []
     for day, agent, a, b in served:
         date = day0 + pd.Timedelta(days=day)
         st, en = date + pd.Timedelta(seconds=a), date + pd.Timedelta(seconds=round(b))

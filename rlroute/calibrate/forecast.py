@@ -91,7 +91,7 @@ def day_matrix(counts: pd.DataFrame, slot_minutes: int = 30) -> tuple[pd.Datetim
 
 def forecast_day(
     history: np.ndarray, profile: str = "spline", levels: tuple[float, ...] = LEVELS
-) -> dict[str, Any]:
+) -> dict[Any, Any]:
     """Mean and prediction intervals of one day's slots from ``history`` ``(days, slots)``."""
     h = np.asarray(history, dtype=float)
     if profile == "spline":
@@ -101,7 +101,7 @@ def forecast_day(
     else:
         raise CalibrationError(f"profile must be 'spline' or 'empirical', got {profile!r}")
     shape = gamma_shape_mom(h.sum(axis=1))
-    out: dict[str, Any] = {"mean": mean, "shape": shape}
+    out: dict[Any, Any] = {"mean": mean, "shape": shape}
     for level in levels:
         q = ((1 - level) / 2, (1 + level) / 2)
         if shape is None:
@@ -258,7 +258,7 @@ def summarize(result: ForecastResult) -> dict[str, Any]:
         "model": scores(r.actual, r.mean, r.open, r.lower, r.upper),
         "seasonal_naive": scores(r.actual, r.naive, r.open, r.naive_lower, r.naive_upper),
     }
-    weekly = []
+    weekly: list[dict[str, Any]] = []
     for w in sorted(set(r.week)):
         rows = np.asarray(r.week == w)
         mask = r.open & rows[:, None]

@@ -55,7 +55,8 @@ def cv_table(
     dfs = list(dfs) if dfs is not None else candidate_dfs(c.shape[2])
     rows = []
     for k, t in enumerate(types):
-        for model in ["empirical", *dfs]:
+        models: list[int | str] = ["empirical", *dfs]
+        for model in models:
             rows.append(
                 {
                     "call_type": t,

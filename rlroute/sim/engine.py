@@ -183,7 +183,9 @@ class Agent:
         return self.present and self.call is None and not self.in_wrap_up
 
 
-def _replay_times(arrivals: Sequence[Sequence[float]], scenario: Scenario) -> list[np.ndarray]:
+def _replay_times(
+    arrivals: Sequence[Sequence[float] | np.ndarray], scenario: Scenario
+) -> list[np.ndarray]:
     """Validate replayed arrival times: one sorted array per call type, inside the horizon."""
     names = scenario.type_names
     if len(arrivals) != len(names):
@@ -225,7 +227,7 @@ class Simulator:
         seed: int | np.random.SeedSequence = 0,
         *,
         record_calls: bool = False,
-        arrivals: Sequence[Sequence[float]] | None = None,
+        arrivals: Sequence[Sequence[float] | np.ndarray] | None = None,
     ) -> None:
         self.scenario = scenario
         self.n_types = K = len(scenario.call_types)
