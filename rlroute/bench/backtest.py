@@ -3,7 +3,7 @@
 The question is whether the calibrated model (arrivals, handle times, patience, groups,
 inferred staffing, and a router that mimics the center) reproduces the center's service:
 abandonment, speed of answer, service level and occupancy, overall, per call type and per
-hour of the day. Two modes, reported side by side:
+hour of the day. Modes, reported side by side:
 
 * ``per_day``: each observed day is simulated with *its own* arrival rates (the day's counts
   per type and interval, so Poisson noise is re-drawn around them) and *its own* inferred
