@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rlroute.bench.synthetic import simulate_records
@@ -19,6 +20,7 @@ from rlroute.calibrate.profiles import (
     smooth_profiles,
     spline_basis,
 )
+from rlroute.datasets import load_anonymous_bank
 from rlroute.distributions import Exponential, LogNormal
 from rlroute.scenario import AgentGroup, CallType, Scenario, Skill
 
@@ -150,3 +152,14 @@ def test_calibrate_option_end_to_end() -> None:
     assert short.settings["arrival_profile"].startswith("empirical (spline asked")
     with pytest.raises(CalibrationError, match="arrival_profile must be one of"):
         calibrate(records, arrival_profile="kernel")
+
+
+@pytest.mark.slow
+def test_on_the_shipped_log_the_spline_predicts_the_later_fortnight_better() -> None:
+    """docs/fidelity.md's table: fit 1-14 February, score 15-28 February (weekdays)."""
+    _, report = calibrate(load_anonymous_bank(), split_priority=True, arrival_profile="empirical")
+    arr = report.arrivals
+    fit = np.asarray([d < pd.Timestamp("1999-02-15") for d in arr.days])
+    table = holdout_table(arr.counts, arr.types, fit, dfs=[10])
+    dev = table[table["call_type"] == "ALL"].set_index("model")["deviance"]
+    assert dev["spline (CV df)"] < 0.95 * dev["empirical"]
