@@ -52,18 +52,35 @@ def draw_arrival_block(
         if n == 0:
             continue
         times = start + np.sort(s.arrival[k].random(n)) * length
-        pat = patience[k]
-        pat_draws = np.full(n, INF) if pat is None else pat.sample(s.patience[k], n)
-        service_u = s.service[k].random(n)
-        resolve_u = s.resolution[k].random(n)
-        balk_u = s.balk[k].random(n)
-        rep = repeat[k]
-        rep_u = s.repeat[k].random(n)
-        rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
-        batches.append((times, k, pat_draws, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
-        if has_wrap_up:
-            wraps.append(s.wrap_up[k].random(n) if wrap_types[k] else np.zeros(n))
+        _caller_columns(s, k, times, patience, repeat, wrap_types, has_wrap_up, batches, wraps)
     return batches, wraps
+
+
+def _caller_columns(
+    s: RandomStreams,
+    k: int,
+    times: np.ndarray,
+    patience: Sequence[Any],
+    repeat: Sequence[Any],
+    wrap_types: Sequence[bool],
+    has_wrap_up: bool,
+    batches: list[Batch],
+    wraps: list[np.ndarray],
+) -> None:
+    """Draw every per-call number of type k's callers at ``times`` (the order of the draws
+    is the contract) and append their batch (and wrap-up quantiles) in place."""
+    n = times.size
+    pat = patience[k]
+    pat_draws = np.full(n, INF) if pat is None else pat.sample(s.patience[k], n)
+    service_u = s.service[k].random(n)
+    resolve_u = s.resolution[k].random(n)
+    balk_u = s.balk[k].random(n)
+    rep = repeat[k]
+    rep_u = s.repeat[k].random(n)
+    rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
+    batches.append((times, k, pat_draws, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
+    if has_wrap_up:
+        wraps.append(s.wrap_up[k].random(n) if wrap_types[k] else np.zeros(n))
 
 
 def replay_arrival_block(
@@ -92,17 +109,7 @@ def replay_arrival_block(
         if n == 0:
             continue
         times = np.asarray(all_times[lo:hi], dtype=float)
-        pat = patience[k]
-        pat_draws = np.full(n, INF) if pat is None else pat.sample(s.patience[k], n)
-        service_u = s.service[k].random(n)
-        resolve_u = s.resolution[k].random(n)
-        balk_u = s.balk[k].random(n)
-        rep = repeat[k]
-        rep_u = s.repeat[k].random(n)
-        rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
-        batches.append((times, k, pat_draws, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
-        if has_wrap_up:
-            wraps.append(s.wrap_up[k].random(n) if wrap_types[k] else np.zeros(n))
+        _caller_columns(s, k, times, patience, repeat, wrap_types, has_wrap_up, batches, wraps)
     return batches, wraps
 
 
