@@ -163,6 +163,16 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "python -m rlroute.bench.study --help": Run(),
     "python -m rlroute.export.parity --help": Run(),
     "bash .ci/run": Elsewhere("CI itself"),
+    # docs/fidelity.md (tens of seconds each on the whole February log: slow)
+    "python -m rlroute.calibrate.profile_cv --holdout-from 1999-02-15": Run(slow=True),
+    "python -m rlroute.bench.backtest --holdout-from 1999-02-15 --seeds 5 --arrival-profile "
+    "spline --out outputs/backtest_spline": Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.bench.backtest --holdout-from 1999-02-15 --seeds 5 --arrival-profile "
+    "empirical --out outputs/backtest_empirical": Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.bench.backtest --holdout-from 1999-02-15 --seeds 5 --modes per_day "
+    "replay mean_day --out outputs/backtest_replay": Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.calibrate.forecast --out experiments/volume_forecast": Run(slow=True),
+    "python -m rlroute.calibrate.availability": Run(slow=True),
     # docs/guide/bench.md: rewrites the committed page and README block; the test regenerates
     # them into a temporary folder from the committed summaries and compares
     "python -m rlroute.bench.leaderboard experiments --bounds experiments/suite/headroom.json "
@@ -191,6 +201,7 @@ PLACEHOLDERS = {
     "calls.csv": "{calls_csv}",
     "my_center.yaml": "{my_center}",
     "tuned.json": "{tuned}",
+    "experiments/volume_forecast": "{tmp}/volume_forecast",  # never the committed results
 }
 
 

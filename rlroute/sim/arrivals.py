@@ -126,17 +126,7 @@ def draw_arrival_block(
         if n == 0:
             continue
         times = start + np.sort(s.arrival[k].random(n)) * length
-        pat = patience[k]
-        pat_draws = np.full(n, INF) if pat is None else pat.sample(s.patience[k], n)
-        service_u = s.service[k].random(n)
-        resolve_u = s.resolution[k].random(n)
-        balk_u = s.balk[k].random(n)
-        rep = repeat[k]
-        rep_u = s.repeat[k].random(n)
-        rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
-        batches.append((times, k, pat_draws, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
-        if has_wrap_up:
-            wraps.append(s.wrap_up[k].random(n) if wrap_types[k] else np.zeros(n))
+        _caller_columns(s, k, times, patience, repeat, wrap_types, has_wrap_up, batches, wraps)
     return batches, wraps
 
 
@@ -207,6 +197,63 @@ def repeat_call(
     return again
 
 
+def _caller_columns(
+    s: RandomStreams,
+    k: int,
+    times: np.ndarray,
+    patience: Sequence[Any],
+    repeat: Sequence[Any],
+    wrap_types: Sequence[bool],
+    has_wrap_up: bool,
+    batches: list[Batch],
+    wraps: list[np.ndarray],
+) -> None:
+    """Draw every per-call number of type k's callers at ``times`` (the order of the draws
+    is the contract) and append their batch (and wrap-up quantiles) in place."""
+    n = times.size
+    pat = patience[k]
+    pat_draws = np.full(n, INF) if pat is None else pat.sample(s.patience[k], n)
+    service_u = s.service[k].random(n)
+    resolve_u = s.resolution[k].random(n)
+    balk_u = s.balk[k].random(n)
+    rep = repeat[k]
+    rep_u = s.repeat[k].random(n)
+    rep_delay = None if rep is None else rep.delay.sample(s.repeat[k], n)
+    batches.append((times, k, pat_draws, service_u, resolve_u, balk_u, rep_u, rep_delay, n))
+    if has_wrap_up:
+        wraps.append(s.wrap_up[k].random(n) if wrap_types[k] else np.zeros(n))
+
+
+def replay_arrival_block(
+    streams: RandomStreams,
+    start: float,
+    length: float,
+    times_by_type: Sequence[np.ndarray],
+    patience: Sequence[Any],
+    repeat: Sequence[Any],
+    wrap_types: Sequence[bool],
+    has_wrap_up: bool,
+) -> tuple[list[Batch], list[np.ndarray]]:
+    """:func:`draw_arrival_block` for given arrival times (a replay of a real day).
+
+    ``times_by_type[k]`` holds type k's arrival times (seconds, sorted); those in
+    ``[start, start + length)`` arrive, with every other per-call column drawn from the same
+    streams, in the same order, as :func:`draw_arrival_block` draws them (the arrival stream
+    itself is not used).
+    """
+    s = streams
+    batches: list[Batch] = []
+    wraps: list[np.ndarray] = []
+    for k, all_times in enumerate(times_by_type):
+        lo, hi = np.searchsorted(all_times, [start, start + length], side="left")
+        n = int(hi - lo)
+        if n == 0:
+            continue
+        times = np.asarray(all_times[lo:hi], dtype=float)
+        _caller_columns(s, k, times, patience, repeat, wrap_types, has_wrap_up, batches, wraps)
+    return batches, wraps
+
+
 __all__ = [
     "BLOCK_CALLS",
     "ArrivalRow",
@@ -217,4 +264,5 @@ __all__ = [
     "draw_arrival_block",
     "draw_day_multipliers",
     "repeat_call",
+    "replay_arrival_block",
 ]

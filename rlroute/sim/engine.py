@@ -56,6 +56,7 @@ import heapq
 import itertools
 import math
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -71,6 +72,7 @@ from rlroute.sim.arrivals import (
     draw_arrival_block,
     draw_day_multipliers,
     repeat_call,
+    replay_arrival_block,
 )
 from rlroute.sim.entities import (
     ABANDON,
@@ -103,6 +105,27 @@ def _ALWAYS_ASSIGN(sim: Simulator) -> int:
     return 0
 
 
+def _replay_times(
+    arrivals: Sequence[Sequence[float] | np.ndarray], scenario: Scenario
+) -> list[np.ndarray]:
+    """Validate replayed arrival times: one sorted array per call type, inside the horizon."""
+    names = scenario.type_names
+    if len(arrivals) != len(names):
+        raise ValueError(
+            f"arrivals: {len(arrivals)} lists of times for {len(names)} call types {names}"
+        )
+    out = []
+    for name, times in zip(names, arrivals, strict=True):
+        t = np.sort(np.asarray(times, dtype=float))
+        if t.size and not (np.isfinite(t).all() and t[0] >= 0 and t[-1] < scenario.horizon_s):
+            raise ValueError(
+                f"arrivals of {name!r}: times must be finite seconds in [0, "
+                f"{scenario.horizon_s:g}) (the horizon), got {t[0]:g}..{t[-1]:g}"
+            )
+        out.append(t)
+    return out
+
+
 class Simulator:
     """Simulate one horizon of a :class:`~rlroute.scenario.Scenario` under a routing policy.
 
@@ -110,6 +133,10 @@ class Simulator:
         scenario: the call center.
         seed: an int or ``SeedSequence``; the only source of randomness.
         record_calls: keep a per-call log (:meth:`call_log`); off by default, costing nothing.
+        arrivals: replay these first-time arrivals instead of drawing them: per call type, the
+            arrival times in seconds from the start (e.g. a real day's, from call records).
+            Every other per-call number (patience, handle-time quantile, ...) is still drawn
+            from the type's streams; the rates and day multipliers then only size the blocks.
 
     The action space is ``range(n_actions)``: ``0 .. len(pairs) - 1`` assign the oldest waiting
     call of ``pairs[a][0]`` to the longest-idle agent of ``pairs[a][1]``; ``HOLD = len(pairs)``
@@ -122,9 +149,11 @@ class Simulator:
         seed: int | np.random.SeedSequence = 0,
         *,
         record_calls: bool = False,
+        arrivals: Sequence[Sequence[float] | np.ndarray] | None = None,
     ) -> None:
         self.scenario = scenario
         self.n_types = K = len(scenario.call_types)
+        self._replay = None if arrivals is None else _replay_times(arrivals, scenario)
         self.n_groups = G = len(scenario.agent_groups)
         self.pairs: list[tuple[int, int]] = scenario.eligible_pairs()
         self.HOLD = len(self.pairs)
@@ -561,18 +590,30 @@ class Simulator:
         i, j, m = self._interval, self._block, self._n_blocks
         start, length = block_span(i, j, m, self.interval_s)
         self._next_boundary = (i + 1) * self.interval_s if j + 1 == m else start + length
-        batches, wraps = draw_arrival_block(
-            self.streams,
-            i,
-            start,
-            length,
-            self._rates,
-            self._day_mult,
-            self._patience,
-            self._repeat,
-            self._wrap_types,
-            self.has_wrap_up,
-        )
+        if self._replay is not None:
+            batches, wraps = replay_arrival_block(
+                self.streams,
+                start,
+                length,
+                self._replay,
+                self._patience,
+                self._repeat,
+                self._wrap_types,
+                self.has_wrap_up,
+            )
+        else:
+            batches, wraps = draw_arrival_block(
+                self.streams,
+                i,
+                start,
+                length,
+                self._rates,
+                self._day_mult,
+                self._patience,
+                self._repeat,
+                self._wrap_types,
+                self.has_wrap_up,
+            )
         self._arr, self._arr_wrap = arrival_rows(batches, wraps, self._can_balk)
         self._arr_pos = 0
         self._next_arrival = self._arr[0][0] if self._arr else INF
