@@ -1,13 +1,14 @@
-"""Every command in README.md's ```bash blocks is run by a test, with tiny budgets.
+"""Every command in the ```bash blocks of README.md and docs/**/*.md is run by a test.
 
-``COMMANDS`` maps each README command (its words, as the shell splits them, comments dropped)
-to how this test runs it: the README's own arguments, with the values of the keys in ``set``
-replaced (or added) to shrink the budget, and ``extra`` arguments appended. Placeholders of the
-README (``outputs/train/...``, ``calls.csv``) become files this test makes. A command the test
-cannot run (installing, the test suite itself) names where it does run instead.
+``COMMANDS`` maps each command (its words, as the shell splits them, comments dropped) to how
+this test runs it: the page's own arguments, with the values of the keys in ``set`` replaced
+(or added) to shrink the budget, and ``extra`` arguments appended. Placeholders of the pages
+(``outputs/train/...``, ``calls.csv``, ``my_center.yaml``) become files this test makes. A
+command the test cannot run (installing, the test suite itself, a cluster) is an ``Elsewhere``
+entry: the allow-list, each with the reason and what runs it instead.
 
-Editing the README: a new command without an entry here fails ``test_every_readme_command_is
-_covered``, and an entry whose command left the README fails it too; update ``COMMANDS``.
+Editing a page: a new command without an entry here fails ``test_every_readme_command_is
+_covered``, and an entry whose command left every page fails it too; update ``COMMANDS``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
+DOCS = REPO / "docs"
+
+
+def doc_files() -> list[Path]:
+    """README.md and every Markdown page under docs/: the files whose commands must run."""
+    return [README, *sorted(p for p in DOCS.rglob("*.md") if "hooks" not in p.parts)]
+
 
 #: Hydra entry points -> their modules (each has ``main``).
 ENTRY_POINTS = {
@@ -84,6 +92,32 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "rlroute-train experiment=quickstart":
         Run(TINY_TRAIN_BENCH, slow=True),
     "python -m pytest -n 2": Elsewhere("this test suite itself (CI: .ci/run)"),
+    # docs/tutorials/calibrate_your_records.md (the page's own datetime format)
+    'rlroute-calibrate data.path=calls.csv data.format=csv '
+    'data.columns={start: arrival, skill: call_type} '
+    'data.datetime_format="%d/%m/%Y %H:%M:%S" name=my_center': Run(TINY_CALIBRATE),
+    # docs/tutorials/add_a_scenario.md (my_center.yaml is the page's own YAML block)
+    "rlroute-bench scenarios=[my_center.yaml] routers=[fifo,priority,cmu_theta] seeds=10":
+        Run(TINY_BENCH),
+    # docs/tutorials/benchmark_in_ci.md: run as written (2 scenarios x 2 routers x 10 seeds x
+    # 4 hours, a few seconds), so its bands are checked at the page's own settings
+    "rlroute-bench scenarios=[single_pool,n_design] routers=[fifo,cmu_theta] seeds=10 "
+    "horizon_intervals=8 bands={n_design: {cmu_theta: {service_level: [0.70, null], "
+    "abandon_rate: [null, 0.09]}}} plots=false progress=false hydra.run.dir=outputs/ci_bench":
+        Run(),
+    # docs/tutorials/train_and_export.md
+    "rlroute-train scenario=heterogeneous total_timesteps=300000 seed=1 "
+    "hydra.run.dir=outputs/train/tutorial": Run(TINY_TRAIN, slow=True),
+    "rlroute-export both run_dir=outputs/train/tutorial":
+        Run({"verify.n_obs": "200", "verify.kpi_seeds": "[0]"}, slow=True),
+    "rlroute-bench scenarios=[heterogeneous] routers=[fifo,cmu_theta,{name: onnx, path: "
+    "outputs/train/tutorial/policy.onnx, label: mine}] seeds=20":
+        Run({**TINY_BENCH, "seeds": "1"}, slow=True),
+    # docs/guide/tuned_baselines.md (the bench command uses the file the tune command wrote)
+    "python -m rlroute.policies.tune --scenario heterogeneous --trials 30 --days 6 "
+    "--out tuned.json": Run({"--trials": "2", "--days": "1"}, extra=("--horizon-intervals", "2")),
+    "rlroute-bench routers=[cmu_theta,{name: index, path: tuned.json}] scenarios=[heterogeneous] "
+    "seeds=20": Run(TINY_BENCH),
     # 1. Calibrate
     "rlroute-calibrate": Run(TINY_CALIBRATE),
     "rlroute-calibrate data.path=calls.csv data.format=csv "
@@ -129,21 +163,57 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "python -m rlroute.bench.study --help": Run(),
     "python -m rlroute.export.parity --help": Run(),
     "bash .ci/run": Elsewhere("CI itself"),
+    # docs/fidelity.md (tens of seconds each on the whole February log: slow)
+    "python -m rlroute.calibrate.profile_cv --holdout-from 1999-02-15": Run(slow=True),
+    "python -m rlroute.bench.backtest --holdout-from 1999-02-15 --seeds 5 --arrival-profile "
+    "spline --out outputs/backtest_spline": Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.bench.backtest --holdout-from 1999-02-15 --seeds 5 --arrival-profile "
+    "empirical --out outputs/backtest_empirical": Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.bench.backtest --holdout-from 1999-02-15 --seeds 5 --modes per_day "
+    "replay mean_day --out outputs/backtest_replay": Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.calibrate.forecast --out experiments/volume_forecast": Run(slow=True),
+    "python -m rlroute.calibrate.availability": Run(slow=True),
+    # docs/guide/bench.md: rewrites the committed page and README block; the test regenerates
+    # them into a temporary folder from the committed summaries and compares
+    "python -m rlroute.bench.leaderboard experiments --bounds experiments/suite/headroom.json "
+    "--out docs/leaderboard.md --img docs/img --readme README.md":
+        Elsewhere("tests/bench/test_leaderboard.py::test_committed_leaderboard_is_fresh"),
+    # docs/guide/bounds_headroom.md: it rewrites the committed experiments/suite/headroom.*
+    # (minutes: long_chain_20x20's days); the bound itself is tested in tests/theory and the
+    # page's python block runs it
+    "python experiments/suite/headroom.py --seeds 3":
+        Elsewhere("by hand, to refresh experiments/suite (it writes the committed results)"),
+    "mkdocs build --strict --site-dir site":
+        Elsewhere("tests/docs/test_site.py::test_strict_build (slow); CI: .ci/run's last step"),
 }
 # fmt: on
 
-#: README placeholders -> files this test provides (``{name}`` is a fixture path).
+#: Placeholders of the pages -> files this test provides (``{name}`` is a fixture path). In
+#: order: a training into ``outputs/train/tutorial`` goes to a fresh folder, while exporting
+#: and benchmarking ``outputs/train/tutorial`` use the tiny run (exported).
 PLACEHOLDERS = {
     "outputs/train/quickstart_seed0/<time>": "{run}",
     "outputs/train/...": "{run}",
+    "hydra.run.dir=outputs/train/tutorial": "hydra.run.dir={tmp}/tutorial",
+    "outputs/train/tutorial": "{run}",
     "outputs/my_run": "{tmp}/my_run",
+    "outputs/ci_bench": "{tmp}/ci_bench",
     "calls.csv": "{calls_csv}",
+    "my_center.yaml": "{my_center}",
+    "tuned.json": "{tuned}",
+    "experiments/volume_forecast": "{tmp}/volume_forecast",  # never the committed results
 }
 
 
 def readme_commands(text: str | None = None) -> list[tuple[str, list[str]]]:
-    """``(key, words)`` of every command line in the README's bash blocks."""
-    text = README.read_text() if text is None else text
+    """``(key, words)`` of every command line in the bash blocks of ``text`` (by default:
+    of README.md and every docs page, each command once, in order of first appearance)."""
+    if text is None:
+        seen: dict[str, list[str]] = {}
+        for path in doc_files():
+            for key, words in readme_commands(path.read_text()):
+                seen.setdefault(key, words)
+        return list(seen.items())
     out = []
     for block in re.findall(r"^```bash\n(.*?)^```", text, flags=re.S | re.M):
         for line in block.replace("\\\n", " ").splitlines():
@@ -155,11 +225,21 @@ def readme_commands(text: str | None = None) -> list[tuple[str, list[str]]]:
 
 def test_every_readme_command_is_covered() -> None:
     keys = [k for k, _ in readme_commands()]
-    assert keys, "no ```bash block found in README.md"
+    assert keys, "no ```bash block found in README.md or docs/"
     missing = [k for k in keys if k not in COMMANDS]
     stale = [k for k in COMMANDS if k not in keys]
-    assert not missing, f"README commands no test runs (add them to COMMANDS): {missing}"
-    assert not stale, f"COMMANDS entries no longer in the README (remove them): {stale}"
+    assert not missing, f"commands of the pages no test runs (add them to COMMANDS): {missing}"
+    assert not stale, f"COMMANDS entries no longer on any page (remove them): {stale}"
+
+
+def test_readme_keeps_the_three_commands() -> None:
+    """.ci/run runs the README's setup and test commands: the landing page must keep them."""
+    keys = [k for k, _ in readme_commands(README.read_text())]
+    assert keys == [
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e .[dev]",
+        "rlroute-train experiment=quickstart",
+        "python -m pytest -n 2",
+    ]
 
 
 def test_the_extractor_reads_continuations_and_comments() -> None:
@@ -262,6 +342,36 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
+@pytest.fixture(scope="module")
+def tiny_onnx(tiny_run: Path) -> Path:
+    """The tiny run exported to ``policy.onnx`` + ``policy.json`` (for the onnx router)."""
+    if not (tiny_run / "policy.onnx").exists():
+        main = importlib.import_module(ENTRY_POINTS["rlroute-export"]).main
+        assert _call(main, ["rlroute-export", f"run_dir={tiny_run}"]) == 0
+    return tiny_run
+
+
+@pytest.fixture(scope="module")
+def tuned_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The file the tune command writes and the bench command reads, made by a tiny tuning
+    run (so the bench command does not depend on the order the tests run in)."""
+    from rlroute.policies.tune import main
+
+    path = tmp_path_factory.mktemp("tune") / "tuned.json"
+    argv = ["--scenario", "heterogeneous", "--trials", "2", "--days", "1"]
+    assert main([*argv, "--horizon-intervals", "2", "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture
+def my_center(tmp_path: Path) -> Path:
+    """docs/tutorials/add_a_scenario.md's YAML block, as the file its command benchmarks."""
+    page = (DOCS / "tutorials" / "add_a_scenario.md").read_text()
+    path = tmp_path / "my_center.yaml"
+    path.write_text(page.split("```yaml\n", 1)[1].split("```", 1)[0])
+    return path
+
+
 def _cases() -> list[object]:
     cases = []
     for key, words in readme_commands():
@@ -281,8 +391,14 @@ def test_readme_command_runs(
     paths = {"tmp": str(tmp_path)}
     if "calls.csv" in key:
         paths["calls_csv"] = str(request.getfixturevalue("acd_export"))
-    if "outputs/train/" in key:
+    if "policy.onnx" in key:
+        paths["run"] = str(request.getfixturevalue("tiny_onnx"))
+    elif "outputs/train/" in key and "hydra.run.dir=outputs/train/" not in key:
         paths["run"] = str(request.getfixturevalue("tiny_run"))
+    if "tuned.json" in key:
+        paths["tuned"] = str(request.getfixturevalue("tuned_json"))
+    if "my_center.yaml" in key:
+        paths["my_center"] = str(request.getfixturevalue("my_center"))
     if "resume=true" in key:  # resume needs a run to continue: make its first part
         first = _shrink(["hydra.run.dir=outputs/my_run"], Run(TINY_TRAIN), paths)
         assert (
@@ -298,6 +414,8 @@ def test_readme_command_runs(
     if "--help" in words:
         assert out.out.startswith(f"usage: python -m {words[2]}"), out.out[:200]
         assert "example" in out.out
+    if "outputs/ci_bench" in key:
+        assert (tmp_path / "ci_bench" / "benchmark.json").exists()
     if "name=my_center" in key:
         from rlroute.scenario import Scenario
 

@@ -5,4 +5,4 @@
 # decision latency, SB3 vs ONNX in rlroute-bench). Re-running resumes unfinished trainings.
 #   experiments/rl_anonymous_bank_profiled/run.sh   # SEEDS=0,1,2,3,4 JOBS=2 EVAL_SEEDS=20
 exec "$(dirname "$0")/../study.sh" experiments/rl_anonymous_bank_profiled anonymous_bank_profiled \
-  fifo,fifo_priority,sbr,lia,cmu,gcmu,cmu_theta experiment=rl_anonymous_bank scenario=anonymous_bank_profiled
+  rules experiment=rl_anonymous_bank scenario=anonymous_bank_profiled

@@ -18,6 +18,6 @@ for variant in wc hold; do
     hydra/launcher=parallel hydra.launcher.n_jobs="$JOBS" \
     hydra.sweep.dir="$HERE/runs_$variant" 'hydra.sweep.subdir=seed${seed}'
   python -m rlroute.bench.study "$HERE/runs_$variant" --scenario single_pool \
-    --baselines fifo,random --reference fifo --seeds "$EVAL_SEEDS" --n-jobs "$JOBS" \
+    --baselines fifo,random --seeds "$EVAL_SEEDS" --n-jobs "$JOBS" \
     --label "rl_$variant" --out "$HERE/results_$variant"
 done

@@ -3,12 +3,15 @@
 The question is whether the calibrated model (arrivals, handle times, patience, groups,
 inferred staffing, and a router that mimics the center) reproduces the center's service:
 abandonment, speed of answer, service level and occupancy, overall, per call type and per
-hour of the day. Two modes, reported side by side:
+hour of the day. Modes, reported side by side:
 
 * ``per_day``: each observed day is simulated with *its own* arrival rates (the day's counts
   per type and interval, so Poisson noise is re-drawn around them) and *its own* inferred
   staffing; the whole month runs as one multi-day Scenario. This isolates the queueing model
   (service, patience, routing, staffing) from day-to-day forecasting error.
+* ``replay`` (on request): ``per_day`` with each day's *actual* arrivals (times and types,
+  from the records: :func:`replay_arrivals`) instead of Poisson draws around its counts, so
+  the error left is the service model's alone (the simulator's ``arrivals=`` option);
 * ``mean_day``: the calibrated Scenario as shipped (mean rates, Gamma day multipliers, mean
   staffing), run for as many days as were observed.
 
@@ -58,6 +61,7 @@ __all__ = [
     "backtest",
     "day_by_day_scenario",
     "repeat_days",
+    "replay_arrivals",
     "run_backtest",
     "service_kpis",
 ]
@@ -195,14 +199,56 @@ def busy_all_s(by_interval: pd.DataFrame, scenario: Scenario) -> float:
     return float(busy.sum() * scenario.interval_s)
 
 
+def replay_arrivals(
+    frame: pd.DataFrame, scenario: Scenario, report: CalibrationReport, seed: int = 0
+) -> list[np.ndarray]:
+    """The actual queue arrivals of ``report``'s days, as times of the day-by-day Scenario.
+
+    One array per type of ``scenario`` (seconds from the first day's window start: day ``j``
+    starts at ``j`` times the window's length). Labels follow the calibration: a split type's
+    caller with ``priority >= high_priority`` is ``<type>_hi``; a caller of unknown priority
+    (the Technion bug) is drawn ``_hi`` with the share of high priority among the identified
+    callers of that type on these days (a seeded draw), as the rates share them pro rata.
+    """
+    grid, arr = report.grid, report.arrivals
+    calls = queue_calls(frame[frame["date"].isin(arr.days)])
+    idx = grid.index(clock_seconds(calls))
+    calls, idx = calls[idx >= 0], idx[idx >= 0]
+    base = calls["call_type"].astype(str).to_numpy()
+    prio = calls["priority"].to_numpy(dtype=float, na_value=np.nan)
+    high = float(report.settings.get("high_priority", 2))
+    unknown = report.settings.get("unknown_priority")
+    split = set(report.split_types)
+    label = base.copy()
+    is_split = np.isin(base, list(split))
+    hi = is_split & (prio >= high)
+    label[hi] = [f"{b}_hi" for b in base[hi]]
+    if unknown is not None and split:
+        rng = np.random.default_rng(np.random.SeedSequence(seed))
+        for t in sorted(split):
+            mine = base == t
+            ident = mine & (prio != float(unknown))
+            share = float((prio[ident] >= high).mean()) if ident.any() else 0.0
+            unk = np.flatnonzero(mine & (prio == float(unknown)))
+            label[unk[rng.random(unk.size) < share]] = f"{t}_hi"
+    day_pos = {d: j for j, d in enumerate(arr.days)}
+    day = calls["date"].map(day_pos).to_numpy(dtype=float)
+    t_s = day * grid.n_intervals * grid.interval_s + clock_seconds(calls) - grid.start_s
+    return [np.sort(t_s[label == name]) for name in scenario.type_names]
+
+
 def _simulate(
-    scenario: Scenario, seeds: list[int], router: str, report: CalibrationReport
+    scenario: Scenario,
+    seeds: list[int],
+    router: str,
+    report: CalibrationReport,
+    arrivals: list[np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
     """KPIs of each seed's run, by the observed-data definitions."""
     out = []
     grid = report.grid
     for seed in seeds:
-        sim = Simulator(scenario, seed, record_calls=True)
+        sim = Simulator(scenario, seed, record_calls=True, arrivals=arrivals)
         kpi = sim.run(make_router(router))
         log = sim.call_log()
         records = call_log_to_records(log, scenario)
@@ -327,13 +373,18 @@ def backtest(
     observed["overall"]["occupancy"] = float(occ["busy"].sum() / occ["on_duty"].sum())
     simulated: dict[str, dict[str, pd.DataFrame]] = {}
     for mode in modes:
-        if mode == "per_day":
+        replay = None
+        if mode in ("per_day", "replay"):
             sc = day_by_day_scenario(scenario, report)
+            if mode == "replay":
+                replay = replay_arrivals(frame, sc, report)
         elif mode == "mean_day":
             sc = repeat_days(scenario, n_days)
         else:
-            raise ValueError(f"unknown backtest mode {mode!r}; use 'per_day' or 'mean_day'")
-        runs = _simulate(sc, seed_list, router, report)
+            raise ValueError(
+                f"unknown backtest mode {mode!r}; use 'per_day', 'replay' or 'mean_day'"
+            )
+        runs = _simulate(sc, seed_list, router, report, replay)
         simulated[mode] = {
             "overall": _mean_over_seeds(runs, "overall", "call_type"),
             "by_type": _mean_over_seeds(runs, "by_type", "call_type"),
@@ -540,7 +591,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10, help="seeds per mode")
     parser.add_argument("--router", default="fifo_priority", help="a registered router")
     parser.add_argument(
-        "--modes", nargs="+", default=["per_day", "mean_day"], choices=("per_day", "mean_day")
+        "--modes",
+        nargs="+",
+        default=["per_day", "mean_day"],
+        choices=("per_day", "replay", "mean_day"),
+        help="replay: each day's actual arrivals (times, types) instead of Poisson draws",
     )
     parser.add_argument(
         "--data", default=None, help="call records (default: the shipped Anonymous Bank log)"
@@ -565,6 +620,18 @@ def main(argv: list[str] | None = None) -> int:
         "--handle-profile",
         action="store_true",
         help="fit and simulate handle times over the day (a factor per interval and type)",
+    )
+    parser.add_argument(
+        "--arrival-profile",
+        default="spline",
+        choices=("spline", "empirical"),
+        help="arrival rates over the day: B-spline Poisson regression or interval means",
+    )
+    parser.add_argument(
+        "--arrival-df",
+        type=int,
+        default=None,
+        help="the spline's degrees of freedom (default: chosen per type by held-out deviance)",
     )
     parser.add_argument(
         "--holdout-from",
@@ -599,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
         "patience_model": args.patience,
         "wrap_up": args.wrap_up,
         "handle_profile": args.handle_profile,
+        "arrival_profile": args.arrival_profile,
+        "arrival_df": args.arrival_df,
     }
     frame = records.frame
     drop = {pd.Timestamp(d) for d in args.exclude_dates}

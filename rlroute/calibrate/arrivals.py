@@ -21,7 +21,7 @@ Method.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,8 @@ class ArrivalFit:
         rates_per_hour: array ``(types, intervals)``, the fitted Poisson rates.
         day_shape: Gamma shape of the day multiplier per type (``None``: Poisson).
         outside_window: queue arrivals of the selected days that fall outside the window.
+        profile_df: spline degrees of freedom per type when ``rates_per_hour`` is a smoothed
+            profile (:mod:`rlroute.calibrate.profiles`); empty: the empirical means.
     """
 
     grid: DayGrid
@@ -70,6 +72,7 @@ class ArrivalFit:
     rates_per_hour: np.ndarray
     day_shape: dict[str, float | None]
     outside_window: int
+    profile_df: dict[str, int] = field(default_factory=dict)
 
     @property
     def daily_totals(self) -> np.ndarray:

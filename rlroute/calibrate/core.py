@@ -56,6 +56,12 @@ from rlroute.calibrate.groups import (
 from rlroute.calibrate.handle import HandleFit, fit_handle_time
 from rlroute.calibrate.handle_profile import fit_handle_profiles
 from rlroute.calibrate.patience import PatienceFit, fit_patience
+from rlroute.calibrate.profiles import (
+    MIN_SPLINE_INTERVALS,
+    PROFILE_METHODS,
+    choose_df,
+    smooth_profiles,
+)
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
 from rlroute.calibrate.staffing import StaffingFit, infer_staffing
 from rlroute.calibrate.wrapup import WrapUpFit, fit_wrap_up, wrap_up_samples
@@ -206,6 +212,8 @@ def calibrate(
     model_repeats: bool = False,
     wrap_up: bool = False,
     handle_profile: bool = False,
+    arrival_profile: str = "spline",
+    arrival_df: int | None = None,
     min_fit_calls: int = 50,
     service_level_target_s: float = 20.0,
     name: str = "calibrated",
@@ -243,6 +251,12 @@ def calibrate(
             ``staffing_method="shifts"``.
         handle_profile: give every call type a handle-time factor per interval (handle
             times over the day, :mod:`rlroute.calibrate.handle_profile`).
+        arrival_profile: ``spline`` (the default: each type's rate over the day is a Poisson
+            regression on time-of-day B-splines, :mod:`rlroute.calibrate.profiles`) or
+            ``empirical`` (the mean count of each interval). With fewer than
+            ``MIN_SPLINE_INTERVALS`` intervals or one day, ``spline`` falls back to empirical.
+        arrival_df: the spline's degrees of freedom, one for every type; ``None`` chooses
+            it per type by leave-one-day-out deviance (:mod:`rlroute.calibrate.profile_cv`).
         min_fit_calls: fewer answered calls than this for a (type, group) pair: its handle
             time is the type's fit over all groups (and FCR the type's).
 
@@ -306,6 +320,29 @@ def calibrate(
                 aligned[pos[d]] = unknown_fit.counts[j]
             unknown_fit.counts, unknown_fit.days = aligned, arrivals.days
             arrivals = _reallocate_unknown_priority(arrivals, unknown_fit, split, share)
+    if arrival_profile not in PROFILE_METHODS:
+        raise CalibrationError(
+            f"arrival_profile must be one of {PROFILE_METHODS}, got {arrival_profile!r}"
+        )
+    profile_rule = "empirical"
+    if arrival_profile == "spline":
+        n_days, n_int = len(arrivals.days), grid.n_intervals
+        if n_int < MIN_SPLINE_INTERVALS or (arrival_df is None and n_days < 2):
+            profile_rule = (
+                f"empirical (spline asked, but {n_int} intervals and {n_days} days are too "
+                f"few to smooth: it needs >= {MIN_SPLINE_INTERVALS} intervals and 2 days)"
+            )
+        else:
+            dfs = [
+                int(arrival_df) if arrival_df is not None else choose_df(arrivals.counts[:, k, :])
+                for k in range(len(arrivals.types))
+            ]
+            arrivals.rates_per_hour = smooth_profiles(arrivals.counts, dfs) / grid.interval_h
+            arrivals.profile_df = dict(zip(arrivals.types, dfs, strict=True))
+            how = "given" if arrival_df is not None else "leave-one-day-out deviance"
+            profile_rule = f"spline, df ({how}; {n_int} = empirical): " + ", ".join(
+                f"{t} {d}" for t, d in arrivals.profile_df.items()
+            )
     outside = arrivals.outside_window
     if outside:
         warnings.append(
@@ -508,6 +545,7 @@ def calibrate(
         "model_repeats": model_repeats,
         "wrap_up": wrap_up,
         "handle_profile": handle_profile,
+        "arrival_profile": profile_rule,
         "min_fit_calls": min_fit_calls,
     }
     data = {

@@ -85,9 +85,11 @@ def wrap_up_samples(
         max_gap_s: a longer gap between two calls of an agent ends a shift.
 
     Returns:
-        Columns ``call_type``, ``group``, ``duration_s``, ``observed`` (False: censored).
+        Columns ``call_type``, ``group``, ``duration_s``, ``observed`` (False: censored),
+        and, for :mod:`rlroute.calibrate.availability`, ``clock_s`` (clock time the call
+        ended, seconds after midnight) and ``handle_s`` (its talk time).
     """
-    cols = ["call_type", "group", "duration_s", "observed"]
+    cols = ["call_type", "group", "duration_s", "observed", "clock_s", "handle_s"]
     s = served[served["agent"].notna()].copy()
     s["group"] = s["agent"].astype("string").map(dict(agent_group))
     s = s[s["group"].notna()]
@@ -127,11 +129,14 @@ def wrap_up_samples(
                     "group": str(g),
                     "duration_s": np.minimum(g_gap, limit)[waiting],
                     "observed": observed[waiting],
+                    "clock_s": np.mod(end, 86_400.0)[waiting],
+                    "handle_s": (end - rows["start"].to_numpy())[waiting],
                 }
             )
         )
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(cols, [str, str, float, bool])})
+        types = [str, str, float, bool, float, float]
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(cols, types, strict=True)})
     return pd.concat(frames, ignore_index=True)[cols]
 
 

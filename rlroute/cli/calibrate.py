@@ -57,6 +57,8 @@ _CALIBRATE_KEYS = (
     "model_repeats",
     "wrap_up",
     "handle_profile",
+    "arrival_profile",
+    "arrival_df",
     "min_fit_calls",
     "service_level_target_s",
     "name",

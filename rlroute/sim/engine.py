@@ -1,9 +1,10 @@
 """The discrete-event call-center simulator.
 
 Events are arrivals, abandonments, service ends, wrap-up ends, repeat calls and interval
-boundaries (staffing changes, new arrival rates). Between events the clock jumps. A **decision epoch** is any moment
-at which some waiting call could be given to some idle agent able to serve it; the simulator
-then stops and asks a router for an action: one (call type, agent group) pair, or *hold*.
+boundaries (staffing changes, new arrival rates). Between events the clock jumps. A
+**decision epoch** is any moment at which some waiting call could be given to some idle agent
+able to serve it; the simulator then stops and asks a router for an action: one (call type,
+agent group) pair, or *hold*.
 Decisions are atomic (Sun, Shi and Dai): after an assignment the simulator asks again at the
 same instant while assignments remain possible; after a hold it moves on to the next event.
 
@@ -12,13 +13,15 @@ The same stepping core serves both drivers:
 * :meth:`Simulator.run` with a :class:`~rlroute.sim.router.Router` (benchmarks, baselines);
 * :meth:`Simulator.advance` / :meth:`Simulator.step` (the Gymnasium environment).
 
-Arrivals of each interval are drawn in one vectorised batch per call type, from that type's own
-streams (:mod:`rlroute.sim.streams`), together with each call's patience, handle-time quantile,
-resolution, balk and repeat draws. Nothing a router does can change what a first-time caller
-brings: that is what makes routers comparable on common random numbers. Repeat calls, whose
-number and timing depend on routing, take their numbers from their own streams, row by row
-(:class:`~rlroute.sim.streams.RepeatCallTable`: the n-th repeat call of a type gets row n),
-so they never shift a first-time caller's draws.
+The model is split by concern, as ciw splits its simulator by entity:
+
+* :mod:`rlroute.sim.entities`: :class:`Call`, :class:`Agent`, their states and event kinds;
+* :mod:`rlroute.sim.arrivals`: where callers are born, with every random number, and the
+  common-random-numbers contract (which stream draws what, in which order);
+* :mod:`rlroute.sim.staffing`: agents joining and leaving at interval boundaries, and
+  finishing their calls;
+* :mod:`rlroute.sim.kpis`: the counters every event books, and the report;
+* this module: the event loop, the queues and the decisions (offer, abandon, assign).
 
 Conventions (stated once, used by every KPI):
 
@@ -53,14 +56,36 @@ import heapq
 import itertools
 import math
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rlroute.distributions import Exponential
 from rlroute.scenario import Scenario
-from rlroute.sim.arrivals import draw_arrival_block
-from rlroute.sim.kpis import HIST_MAX_S, KPIReport, StatsCollector
+from rlroute.sim import staffing
+from rlroute.sim.arrivals import (
+    BLOCK_CALLS,
+    ArrivalRow,
+    arrival_rows,
+    block_span,
+    blocks_in_interval,
+    draw_arrival_block,
+    draw_day_multipliers,
+    repeat_call,
+    replay_arrival_block,
+)
+from rlroute.sim.entities import (
+    ABANDON,
+    ABANDONED,
+    REPEAT,
+    SERVED,
+    SERVICE_END,
+    TALK_END,
+    WAITING,
+    Agent,
+    Call,
+)
+from rlroute.sim.kpis import KPIReport, StatsCollector
 from rlroute.sim.streams import RandomStreams, RepeatCallTable
 
 if TYPE_CHECKING:
@@ -68,118 +93,37 @@ if TYPE_CHECKING:
 
 INF = math.inf
 _heappush = heapq.heappush
-_BLOCK_CALLS = 2048  # expected arrivals drawn per batch
-# Event kinds in the heap. Interval boundaries and first-time arrivals are not heap events:
-# they come from a scalar clock and a pre-drawn, sorted batch, which is much cheaper.
-_SERVICE_END = 0  # the agent is free at once (no wrap-up)
-_ABANDON = 1
-_REPEAT = 2
-_TALK_END = 3  # a service end followed by a wrap-up (after-call work)
-_WRAP_END = 4
+_BLOCK_CALLS = BLOCK_CALLS  # under its old name, which rlroute.sim.fast imports from here
 # What advance() processes next.
 _EV_HEAP, _EV_ARRIVAL, _EV_BOUNDARY = 0, 1, 2
 
 
 def _ALWAYS_ASSIGN(sim: Simulator) -> int:
     """Stands in for the act of a router that assigns whenever it can, on a scenario with one
-    eligible pair: every decision is then "serve the oldest call", and advance() makes it
+    eligible pair: every decision is then "serve the oldest call", and _decide makes it
     itself (see run)."""
     return 0
 
 
-# Call states.
-WAITING, SERVED, ABANDONED = 0, 1, 2
-
-
-class Call:
-    """One caller. Pre-drawn uniforms fix the call's fate independently of the router."""
-
-    __slots__ = (
-        "arrival",
-        "balk_u",
-        "customer",
-        "id",
-        "interval",
-        "is_repeat",
-        "patience",
-        "rep_delay",
-        "rep_u",
-        "resolve_u",
-        "service_u",
-        "state",
-        "type",
-        "wrap_u",
-        "wrap_up",
-    )
-    # ``wrap_u`` (the wrap-up quantile) and ``wrap_up`` (its duration, set at service start)
-    # are set only in scenarios with wrap-up: a slot never assigned costs nothing. ``balk_u``
-    # is set only on repeat calls (a first-time caller's balk draw travels with its arrival).
-    balk_u: float
-    wrap_u: float
-    wrap_up: float
-
-    def __init__(
-        self,
-        call_id: int,
-        call_type: int,
-        arrival: float,
-        interval: int,
-        patience: float,
-        service_u: float,
-        resolve_u: float,
-        rep_u: float,
-        rep_delay: float,
-        customer: int,
-        is_repeat: bool,
-    ) -> None:
-        self.id = call_id
-        self.type = call_type
-        self.arrival = arrival
-        self.interval = interval
-        self.patience = patience
-        self.service_u = service_u
-        self.resolve_u = resolve_u
-        self.rep_u = rep_u
-        self.rep_delay = rep_delay
-        self.customer = customer
-        self.is_repeat = is_repeat
-        self.state = WAITING
-
-
-class Agent:
-    """One agent of a group; tracked individually for longest-idle routing and load fairness."""
-
-    __slots__ = (
-        "busy_time",
-        "call",
-        "group",
-        "id",
-        "idle_since",
-        "in_wrap_up",
-        "leaving",
-        "n_served",
-        "present",
-        "wrap",
-        "wrap_up_time",
-    )
-
-    def __init__(self, agent_id: int, group: int, now: float) -> None:
-        self.id = agent_id
-        self.group = group
-        self.idle_since = now
-        self.busy_time = 0.0  # talk + wrap-up: both keep the agent from the next call
-        self.wrap_up_time = 0.0
-        self.wrap = 0.0  # the wrap-up that follows the call in hand
-        self.n_served = 0
-        self.leaving = False
-        self.present = True
-        self.in_wrap_up = False
-        self.call: Call | None = None
-
-    @property
-    def available(self) -> bool:
-        """On duty, not talking and not in wrap-up: the state of an idle agent."""
-        return self.present and self.call is None and not self.in_wrap_up
+def _replay_times(
+    arrivals: Sequence[Sequence[float] | np.ndarray], scenario: Scenario
+) -> list[np.ndarray]:
+    """Validate replayed arrival times: one sorted array per call type, inside the horizon."""
+    names = scenario.type_names
+    if len(arrivals) != len(names):
+        raise ValueError(
+            f"arrivals: {len(arrivals)} lists of times for {len(names)} call types {names}"
+        )
+    out = []
+    for name, times in zip(names, arrivals, strict=True):
+        t = np.sort(np.asarray(times, dtype=float))
+        if t.size and not (np.isfinite(t).all() and t[0] >= 0 and t[-1] < scenario.horizon_s):
+            raise ValueError(
+                f"arrivals of {name!r}: times must be finite seconds in [0, "
+                f"{scenario.horizon_s:g}) (the horizon), got {t[0]:g}..{t[-1]:g}"
+            )
+        out.append(t)
+    return out
 
 
 class Simulator:
@@ -189,6 +133,10 @@ class Simulator:
         scenario: the call center.
         seed: an int or ``SeedSequence``; the only source of randomness.
         record_calls: keep a per-call log (:meth:`call_log`); off by default, costing nothing.
+        arrivals: replay these first-time arrivals instead of drawing them: per call type, the
+            arrival times in seconds from the start (e.g. a real day's, from call records).
+            Every other per-call number (patience, handle-time quantile, ...) is still drawn
+            from the type's streams; the rates and day multipliers then only size the blocks.
 
     The action space is ``range(n_actions)``: ``0 .. len(pairs) - 1`` assign the oldest waiting
     call of ``pairs[a][0]`` to the longest-idle agent of ``pairs[a][1]``; ``HOLD = len(pairs)``
@@ -201,9 +149,11 @@ class Simulator:
         seed: int | np.random.SeedSequence = 0,
         *,
         record_calls: bool = False,
+        arrivals: Sequence[Sequence[float] | np.ndarray] | None = None,
     ) -> None:
         self.scenario = scenario
         self.n_types = K = len(scenario.call_types)
+        self._replay = None if arrivals is None else _replay_times(arrivals, scenario)
         self.n_groups = G = len(scenario.agent_groups)
         self.pairs: list[tuple[int, int]] = scenario.eligible_pairs()
         self.HOLD = len(self.pairs)
@@ -291,7 +241,7 @@ class Simulator:
         self.queue_time: dict[int, float] = defaultdict(float)
         # Events (time, sequence number, kind, object); the sequence number breaks ties in
         # the order of scheduling. The INF sentinel keeps the heap from ever being empty.
-        self._heap: list[tuple[float, int, int, Any]] = [(INF, 0, _SERVICE_END, None)]
+        self._heap: list[tuple[float, int, int, Any]] = [(INF, 0, SERVICE_END, None)]
         self._next_seq = itertools.count(1).__next__
         self._next_call_id = 0
         self._interval = -1  # index of the current interval; -1 before the start
@@ -304,7 +254,7 @@ class Simulator:
         # timer not yet armed (see advance).
         self._unarmed: Call | None = None
         self._act: Any = None  # the router's act, set by run(): decide inside the event loop
-        self._arr: list[tuple] = []
+        self._arr: list[ArrivalRow] = []  # the current block's first-time callers
         self._arr_wrap: list[float] | None = None  # wrap-up quantiles aligned with _arr
         self._arr_pos = 0
         self._next_arrival = INF
@@ -313,14 +263,8 @@ class Simulator:
         self.cost = 0.0
         self.n_decisions = 0
         self.stats = StatsCollector(scenario, record_calls=record_calls)
-        # The answer counters, booked by _assign directly (the same lists as in self.stats).
-        st = self.stats
         self._record_calls = record_calls
-        self._n_answered, self._n_within = st.count["answered"], st.count["answered_within"]
-        self._n_resolved, self._n_immediate = st.count["resolved"], st.count["immediate"]
-        self._s_wait_answered, self._s_wait_all = st.sum["wait_answered"], st.sum["wait_all"]
-        self._s_handle, self._wait_hist = st.sum["handle"], st.wait_hist
-        self._s_wrap = st.sum["wrap_up"]
+        # What _assign needs of the serving skill, in one lookup per answered call.
         self._skill = [
             [
                 (self._ppf[k][g], self.fcr[k][g], self._wrap_ppf[k][g], self._handle_mult[k])
@@ -399,11 +343,15 @@ class Simulator:
     def advance(self) -> bool:
         """Run events until the next decision epoch (True) or the end of the run (False).
 
-        The hot loop of the whole library. Handlers for the frequent events (first-time
-        arrival, service end) are inlined, only the part of the state an event touched is
-        checked for a new decision epoch, and the state only this loop writes (clock, arrival
-        cursor, time integrals) lives in locals, written back to ``self`` whenever something
-        else may read it: before an interval boundary, at the end, and before returning.
+        The event loop. Each turn takes the next event (a heap event, the next first-time
+        arrival of the pre-drawn block, or the next block or interval boundary), moves the
+        clock and integrates the time-weighted statistics, processes the event, then looks
+        for a decision epoch. Only what the event touched is checked for one (``opened``),
+        unless an epoch may still be open from before (``full_check``: after a hold, or a
+        boundary). With a router (``run``) the decisions are made here (``_decide``);
+        without one (the environment) the loop returns at the epoch. The state only this
+        loop writes (clock, arrival cursor, time integrals) lives in locals, written back to
+        ``self`` whenever something else may read it (:meth:`_save`).
         """
         if self._finished:
             return False
@@ -419,51 +367,30 @@ class Simulator:
         else:
             full_check = False
         heap = self._heap
-        qlen, idle_n = self.queue_len, self.idle_count
-        queues, idle_q = self.queues, self.idle
-        groups_of_type, types_of_group = self.groups_of_type, self.types_of_group
-        can_balk, cost_wait = self._can_balk, self.cost_wait
-        n_offered = self.stats.count["offered"]
-        heappop, heappush, next_seq = heapq.heappop, heapq.heappush, self._next_seq
+        idle_n, groups_of_type = self.idle_count, self.groups_of_type
+        heappop, next_seq = heapq.heappop, self._next_seq
         queue_time = self.queue_time
-        decide = self._decide
-        record = self._record_calls
-        direct_ok = act is _ALWAYS_ASSIGN
-        direct: Call | None = None  # an arrival answered at once, bypassing the queue
-        if direct_ok:
-            # The one pair's constants and KPI rows, for the inlined _assign below.
-            k0, g0 = self.pairs[0]
-            q0, idle0 = queues[k0], idle_q[g0]
-            # run() takes this path only without wrap-up and without a handle-time profile.
-            ppf0, fcr0, _, _ = self._skill[k0][g0]
-            # Exponential handle times (the classic M/M/n models) skip the ppf call: the same
-            # expression as Exponential.ppf, -mean * log1p(-u), so the same bits.
-            skill0 = self.scenario.skill(k0, g0)
-            assert skill0 is not None
-            dist0 = skill0.handle_time
-            exp_scale0 = -dist0.mean_s if type(dist0) is Exponential else 0.0
-            log1p = math.log1p
-            target0, cost_wait0, rep0 = self.target[k0], cost_wait[k0], self._repeat[k0]
-            sl_miss0, unresolved0 = self.cost_sl_miss[k0], self.cost_unresolved[k0]
-            n_answered0, n_within0 = self._n_answered[k0], self._n_within[k0]
-            n_resolved0, n_immediate0 = self._n_resolved[k0], self._n_immediate[k0]
-            s_wait_answered0, s_wait_all0 = self._s_wait_answered[k0], self._s_wait_all[k0]
-            s_handle0, hist0 = self._s_handle[k0], self._wait_hist[k0]
+        offer, abandon, decide = self._offer, self._abandon, self._decide
+        agent_done = staffing.agent_done
         # Loop-owned state (see the docstring).
         now = self.now
         busy_area, present_area, queue_area = self.busy_area, self.present_area, self.queue_area
         arr, pos, t_arr = self._arr, self._arr_pos, self._next_arrival
         n_arr, interval, arr_wrap = len(arr), self._interval, self._arr_wrap
         t_bnd, draining = self._next_boundary, self._draining
+
         # A call that joined a queue at this event: its abandonment timer is armed only if it
         # still waits once the decisions are made (most calls are answered at once, and a
         # timer for them would only be popped and discarded later).
         joined: Call | None = self._unarmed
         self._unarmed = None
-        if joined is not None and joined.state == WAITING:
-            heappush(heap, (joined.arrival + joined.patience, next_seq(), _ABANDON, joined))
-        joined = None
         while True:
+            if joined is not None:
+                if joined.state == WAITING and joined.patience < INF:
+                    heapq.heappush(
+                        heap, (joined.arrival + joined.patience, next_seq(), ABANDON, joined)
+                    )
+                joined = None
             # --- the next event: the heap's (never empty: an INF sentinel), the next arrival
             # or the next boundary; on equal times the boundary goes first, then the heap.
             t_heap = heap[0][0]
@@ -477,12 +404,7 @@ class Simulator:
             else:
                 t, ev = t_arr, _EV_ARRIVAL
             if t == INF:
-                self.busy_area, self.present_area, self.queue_area = (
-                    busy_area,
-                    present_area,
-                    queue_area,
-                )
-                self._arr_pos, self._next_arrival = pos, t_arr
+                self._save(busy_area, present_area, queue_area, pos, t_arr)
                 self._finish()
                 return False
             # --- advance the clock and integrate the time-weighted statistics
@@ -499,49 +421,11 @@ class Simulator:
                     if q:
                         queue_area += q * dt
                     queue_time[q] += dt
-            # --- process the event; then look for a decision epoch where it could have opened.
-            # A branch that opens none continues; one that may have falls through to the
-            # epoch section below, with full_check set unless it found the epoch itself.
-            if ev == _EV_HEAP:
-                _, _, kind, obj = heappop(heap)
-                if kind == _SERVICE_END:
-                    # The agent finishes its call: idle again, or gone if due to leave.
-                    obj.call = None
-                    self.busy_count -= 1
-                    if obj.leaving:
-                        obj.leaving = False
-                        obj.present = False
-                        self.present_count -= 1
-                        if not full_check:
-                            continue
-                    else:
-                        g = obj.group
-                        obj.idle_since = now
-                        idle_q[g].append(obj)
-                        idle_n[g] += 1
-                        if not full_check:
-                            for k in types_of_group[g]:
-                                if qlen[k]:
-                                    break
-                            else:
-                                continue
-                elif kind == _ABANDON:
-                    if obj.state == WAITING:  # else a stale timer: the call was answered
-                        self._abandon(obj)
-                    if not full_check:
-                        continue
-                elif kind == _REPEAT:
-                    if self._offer(obj, obj.balk_u) and obj.patience < INF:
-                        joined = obj
-                    full_check = True
-                elif not self._after_call(kind, obj) and not full_check:
-                    continue  # a wrap-up started, or ended with nothing for the agent to take
-            elif ev == _EV_ARRIVAL:
-                # First-time arrival from the pre-drawn batch (see _draw_arrivals): the steps
-                # of _offer, which repeat calls still go through.
+            # --- process the event; ``opened``: it may have opened a decision epoch
+            opened = False
+            if ev == _EV_ARRIVAL:
+                # A first-time caller from the pre-drawn block (rlroute.sim.arrivals).
                 _, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay = arr[pos]
-                pos += 1
-                t_arr = arr[pos][0] if pos < n_arr else INF
                 cid = self._next_call_id
                 self._next_call_id = cid + 1
                 call = Call(
@@ -558,127 +442,57 @@ class Simulator:
                     False,
                 )
                 if arr_wrap is not None:
-                    call.wrap_u = arr_wrap[pos - 1]
-                n_offered[k][interval] += 1
-                if direct_ok and k == k0 and idle_n[g0] and not qlen[k0] and not full_check:
-                    # One pair, a work-conserving router and an idle agent: answered at once
-                    # (so it does not balk), without passing through the queue.
-                    self._wait_cost_rate += cost_wait0
-                    direct = call
-                elif can_balk[k] and self._balks(k, balk_u):
-                    self._balk(call)
-                    if not full_check:
-                        continue
-                else:
-                    queues[k].append(call)
-                    qlen[k] += 1
-                    self.queue_total += 1
-                    self._wait_cost_rate += cost_wait[k]
-                    if not full_check:
-                        for g in groups_of_type[k]:
+                    call.wrap_u = arr_wrap[pos]
+                pos += 1
+                t_arr = arr[pos][0] if pos < n_arr else INF
+                if offer(call, balk_u):
+                    joined = call
+                    for g in groups_of_type[k]:  # an agent able to take it is idle
+                        if idle_n[g]:
+                            opened = True
+                            break
+            elif ev == _EV_HEAP:
+                _, _, kind, obj = heappop(heap)
+                if kind == ABANDON:
+                    abandon(obj)
+                elif kind == REPEAT:
+                    if offer(obj, obj.balk_u):
+                        joined = obj
+                        for g in groups_of_type[obj.type]:
                             if idle_n[g]:
+                                opened = True
                                 break
-                        else:
-                            # Nobody can take it: it waits, so its timer is armed now.
-                            if patience < INF:
-                                heappush(heap, (t + patience, next_seq(), _ABANDON, call))
-                            continue
-                    if patience < INF:
-                        joined = call
+                else:  # SERVICE_END, TALK_END, WRAP_END
+                    opened = agent_done(self, kind, obj)
             else:
-                self.busy_area, self.present_area, self.queue_area = (
-                    busy_area,
-                    present_area,
-                    queue_area,
-                )
-                self._arr_pos, self._next_arrival = pos, t_arr
+                self._save(busy_area, present_area, queue_area, pos, t_arr)
                 self._boundary()
                 arr, pos, t_arr = self._arr, self._arr_pos, self._next_arrival
                 n_arr, interval, arr_wrap = len(arr), self._interval, self._arr_wrap
                 t_bnd, draining = self._next_boundary, self._draining
                 full_check = True
             # --- a decision epoch may be open
-            if full_check and not self.decision_possible():
-                full_check = False
-            elif act is _ALWAYS_ASSIGN:
-                # _assign(k0, g0, None) with the pair's constants bound once: one pair and a
-                # work-conserving router, so every decision is "serve the oldest call".
-                while True:
-                    if direct is not None:
-                        call, direct = direct, None
-                    elif qlen[k0] and idle_n[g0]:
-                        call = q0.popleft()
-                        while call.state != WAITING:
-                            call = q0.popleft()
-                        qlen[k0] -= 1
-                        self.queue_total -= 1
-                    else:
-                        break
+            if opened or (full_check and self.decision_possible()):
+                if act is None:
                     self.n_decisions += 1
-                    agent = idle0.popleft()
-                    idle_n[g0] -= 1
-                    self._wait_cost_rate -= cost_wait0
-                    call.state = SERVED
-                    wait = now - call.arrival
-                    if exp_scale0:
-                        handle = exp_scale0 * log1p(-call.service_u)  # Exponential.ppf's formula
-                    else:
-                        handle = ppf0(call.service_u)
-                    resolved = call.resolve_u < fcr0
-                    i = call.interval
-                    n_answered0[i] += 1
-                    if wait > target0:
-                        self.cost += sl_miss0
-                    else:
-                        n_within0[i] += 1
-                    if resolved:
-                        n_resolved0[i] += 1
-                    else:
-                        self.cost += unresolved0
-                    if wait == 0.0:
-                        # Answered at once: the wait sums, never negative, would add an exact 0.
-                        n_immediate0[i] += 1
-                        hist0[0] += 1
-                    else:
-                        s_wait_answered0[i] += wait
-                        s_wait_all0[i] += wait
-                        hist0[int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
-                    s_handle0[i] += handle
-                    if record:
-                        self.stats.log.append(
-                            (call, "answered", wait, now, handle, g0, agent.id, resolved)
-                        )
-                    agent.call = call
-                    agent.busy_time += handle
-                    agent.n_served += 1
-                    self.busy_count += 1
-                    heappush(heap, (now + handle, next_seq(), _SERVICE_END, agent))
-                    if not resolved and rep0 is not None and call.rep_u < rep0.probability:
-                        t_back = now + handle + call.rep_delay
-                        if t_back < self.horizon:
-                            self._schedule_repeat(call, t_back)
-                full_check = False
-            elif act is None:
-                self.n_decisions += 1
-                self.busy_area, self.present_area, self.queue_area = (
-                    busy_area,
-                    present_area,
-                    queue_area,
-                )
-                self._arr_pos, self._next_arrival = pos, t_arr
-                self._unarmed = joined
-                return True
-            else:
+                    self._save(busy_area, present_area, queue_area, pos, t_arr)
+                    self._unarmed = joined
+                    return True
                 full_check = decide(act)
-            if joined is not None:
-                if joined.state == WAITING:
-                    heappush(heap, (joined.arrival + joined.patience, next_seq(), _ABANDON, joined))
-                joined = None
+            else:
+                full_check = False
+
+    def _save(
+        self, busy_area: float, present_area: float, queue_area: float, pos: int, t_arr: float
+    ) -> None:
+        """Write back the state advance() keeps in locals."""
+        self.busy_area, self.present_area, self.queue_area = busy_area, present_area, queue_area
+        self._arr_pos, self._next_arrival = pos, t_arr
 
     def _decide(self, act: Any) -> bool:
         """Atomic decisions at one instant until the router holds or nothing is assignable;
         True if the router held while an assignment was possible."""
-        hold, pairs, assign = self.HOLD, self.pairs, self._assign
+        pairs, assign = self.pairs, self._assign
         qlen, idle = self.queue_len, self.idle_count
         if act is _ALWAYS_ASSIGN:
             k, g = pairs[0]
@@ -686,6 +500,7 @@ class Simulator:
                 self.n_decisions += 1
                 assign(k, g, None)
             return False
+        hold = self.HOLD
         while True:
             a = act(self)
             self.n_decisions += 1  # every epoch the router is asked at, holds included
@@ -708,9 +523,7 @@ class Simulator:
 
         With one eligible pair and a router whose class sets ``assigns_whenever_possible``
         (FIFO), there is nothing to decide: the loop assigns without calling ``act``, which
-        makes the same decisions (``n_decisions`` counts them all the same). Scenarios with
-        wrap-up or a handle-time profile always take the general path, which alone knows
-        about after-call work and talk-time multipliers.
+        makes the same decisions (``n_decisions`` counts them all the same).
         """
         router.reset(self)
         if validate:
@@ -720,12 +533,7 @@ class Simulator:
             return self.report()
         # A class-level promise (see FIFORouter): wrappers and instances cannot claim it by
         # accident, and a router whose act counts or logs its calls keeps being asked.
-        if (
-            len(self.pairs) == 1
-            and not self.has_wrap_up
-            and not self.has_handle_profile
-            and getattr(type(router), "assigns_whenever_possible", False)
-        ):
+        if len(self.pairs) == 1 and getattr(type(router), "assigns_whenever_possible", False):
             self._act = _ALWAYS_ASSIGN
         else:
             self._act = router.act
@@ -755,7 +563,8 @@ class Simulator:
     # ------------------------------------------------------------------ event handlers
     def _boundary(self) -> None:
         """Open the next arrival block; at an interval's start also close the previous
-        interval and apply the new staffing, or start the drain after the horizon."""
+        interval, draw the day's multipliers at a day's start, apply the new staffing and
+        open the interval's first block; after the last interval, start the drain."""
         if self._block + 1 < self._n_blocks:
             self._block += 1
             self._open_block()
@@ -769,120 +578,45 @@ class Simulator:
             self._next_boundary = INF
             return
         if i % self._ipd == 0:
-            day = self.streams.day
-            self._day_mult = [
-                1.0 if shape is None else float(day.gamma(shape, 1.0 / shape))
-                for shape in self._day_shape
-            ]
+            self._day_mult = draw_day_multipliers(self.streams.day, self._day_shape)
         for g in range(self.n_groups):
-            self._staff(g, self._heads[g][i])
-        # Draw arrivals in blocks of about _BLOCK_CALLS calls so memory stays flat however
-        # long the interval (a stationary study may use one interval of hundreds of hours).
-        expected = sum(r[i] * m for r, m in zip(self._rates, self._day_mult)) * self.interval_s
-        self._n_blocks = max(1, math.ceil(expected / _BLOCK_CALLS))
+            staffing.staff(self, g, self._heads[g][i])
+        self._n_blocks = blocks_in_interval(self._rates, self._day_mult, i, self.interval_s)
         self._block = 0
         self._open_block()
 
     def _open_block(self) -> None:
+        """Draw the callers of the current block (see :mod:`rlroute.sim.arrivals`)."""
         i, j, m = self._interval, self._block, self._n_blocks
-        length = self.interval_s / m
-        start = i * self.interval_s + j * length
+        start, length = block_span(i, j, m, self.interval_s)
         self._next_boundary = (i + 1) * self.interval_s if j + 1 == m else start + length
-        self._draw_arrivals(i, start, length)
-
-    def _staff(self, g: int, target: int) -> None:
-        on_duty = [a for a in self.agents if a.group == g and a.present and not a.leaving]
-        diff = target - len(on_duty)
-        if diff > 0:
-            # Recall agents who were due to leave after their call before hiring new ones.
-            for a in self.agents:
-                if diff and a.group == g and a.present and a.leaving:
-                    a.leaving = False
-                    diff -= 1
-            for _ in range(diff):
-                a = Agent(len(self.agents), g, self.now)
-                self.agents.append(a)
-                self.idle[g].append(a)
-                self.idle_count[g] += 1
-                self.present_count += 1
-        elif diff < 0:
-            remove = -diff
-            idle = self.idle[g]
-            while remove and idle:
-                a = idle.pop()  # the most recently idle go first: LIA order is kept for the rest
-                a.present = False
-                self.idle_count[g] -= 1
-                self.present_count -= 1
-                remove -= 1
-            # Agents in wrap-up are busy too: they leave once it is done.
-            busy = sorted(
-                (a for a in on_duty if a.call is not None or a.in_wrap_up), key=lambda a: a.id
+        if self._replay is not None:
+            batches, wraps = replay_arrival_block(
+                self.streams,
+                start,
+                length,
+                self._replay,
+                self._patience,
+                self._repeat,
+                self._wrap_types,
+                self.has_wrap_up,
             )
-            for a in busy[:remove]:
-                a.leaving = True
-
-    def _draw_arrivals(self, i: int, start: float, length: float) -> None:
-        """Draw the arrivals of every type in [start, start + length) of interval i, with each
-        call's own random numbers, from the type's own streams (common random numbers).
-
-        Every stream is drawn from whatever the scenario, so the numbers do not depend on
-        which of them a call ends up using; a column nobody reads (balk uniforms of a type
-        that cannot balk, delays of a type that never repeats) is not converted to Python
-        floats, which is most of the cost of a block. The one exception is the wrap-up
-        stream, drawn only for types some skill wraps up: it was added later, and leaving it
-        untouched keeps scenarios without wrap-up bit-identical to before (each stream is
-        independent, so this changes no other draw). Its column lives beside the arrival
-        tuples (``_arr_wrap``), so their layout, and the hot loop's unpacking, stay as they are.
-        """
-        batches, wraps = draw_arrival_block(
-            self.streams,
-            i,
-            start,
-            length,
-            self._rates,
-            self._day_mult,
-            self._patience,
-            self._repeat,
-            self._wrap_types,
-            self.has_wrap_up,
-        )
-        self._arr_wrap = None
-        if not batches:
-            self._arr, self._arr_pos, self._next_arrival = [], 0, INF
-            return
-        if len(batches) == 1:
-            # One type: its times are sorted already, the columns can go straight to lists.
-            times, k, patience, service_u, resolve_u, balk_u, rep_u, rep_delay, n = batches[0]
-            self._arr = list(
-                zip(
-                    times.tolist(),
-                    [k] * n,
-                    patience.tolist(),
-                    service_u.tolist(),
-                    resolve_u.tolist(),
-                    balk_u.tolist() if self._can_balk[k] else [0.0] * n,
-                    rep_u.tolist(),
-                    [0.0] * n if rep_delay is None else rep_delay.tolist(),
-                )
-            )
-            if wraps:
-                self._arr_wrap = wraps[0].tolist()
         else:
-            cols = [
-                np.concatenate(parts)
-                for parts in zip(
-                    *(
-                        (t, np.full(n, k), p, su, ru, bu, repu, np.zeros(n) if rd is None else rd)
-                        for t, k, p, su, ru, bu, repu, rd, n in batches
-                    )
-                )
-            ]
-            order = np.argsort(cols[0], kind="stable")
-            self._arr = list(zip(*(c[order].tolist() for c in cols)))
-            if wraps:
-                self._arr_wrap = np.concatenate(wraps)[order].tolist()
+            batches, wraps = draw_arrival_block(
+                self.streams,
+                i,
+                start,
+                length,
+                self._rates,
+                self._day_mult,
+                self._patience,
+                self._repeat,
+                self._wrap_types,
+                self.has_wrap_up,
+            )
+        self._arr, self._arr_wrap = arrival_rows(batches, wraps, self._can_balk)
         self._arr_pos = 0
-        self._next_arrival = self._arr[0][0]
+        self._next_arrival = self._arr[0][0] if self._arr else INF
 
     def _offer(self, call: Call, balk_u: float) -> bool:
         """A call arrives: it balks (False) or joins its queue (True)."""
@@ -921,15 +655,11 @@ class Simulator:
         self.stats.abandoned(call, self.now)
 
     def _assign(self, k: int, g: int, agent: Agent | None) -> None:
-        """Start serving the oldest waiting call of type k by an idle agent of group g.
-
-        Runs once per answered call, so it books the answer's KPI counters itself (the lists
-        of :class:`~rlroute.sim.kpis.StatsCollector`, bound in ``__init__``) instead of calling
-        a hook: the call would cost about as much as the bookkeeping.
-        """
+        """Start serving the oldest waiting call of type k by an idle agent of group g (the
+        longest-idle one unless ``agent`` is given)."""
         q = self.queues[k]
         call = q.popleft()
-        while call.state != WAITING:
+        while call.state != WAITING:  # abandoned calls leave the queue lazily
             call = q.popleft()
         idle = self.idle[g]
         if agent is None:
@@ -945,45 +675,32 @@ class Simulator:
         self._wait_cost_rate -= self.cost_wait[k]
         call.state = SERVED
         wait = now - call.arrival
+        # The call's fate, from its own quantiles and the serving skill.
         ppf, fcr, wrap_ppf, mult = self._skill[k][g]
         handle = ppf(call.service_u)
-        i = call.interval
         if mult is not None:
             # Time-of-day talk time: the same quantile, scaled for the interval of arrival.
-            handle *= mult[i]
+            handle *= mult[call.interval]
+        wrap = 0.0 if wrap_ppf is None else wrap_ppf(call.wrap_u)
         resolved = call.resolve_u < fcr
-        self._n_answered[k][i] += 1
         if wait > self.target[k]:
             self.cost += self.cost_sl_miss[k]
-        else:
-            self._n_within[k][i] += 1
-        if resolved:
-            self._n_resolved[k][i] += 1
-        else:
+        if not resolved:
             self.cost += self.cost_unresolved[k]
-        self._s_wait_answered[k][i] += wait
-        self._s_wait_all[k][i] += wait
-        self._s_handle[k][i] += handle
-        self._wait_hist[k][int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
-        if wait == 0.0:
-            self._n_immediate[k][i] += 1
-        if self._record_calls:
-            self.stats.log.append((call, "answered", wait, now, handle, g, agent.id, resolved))
+        self.stats.answered(call, wait, handle, wrap, resolved, now, g, agent.id)
         agent.call = call
         agent.n_served += 1
         self.busy_count += 1
         if wrap_ppf is None:
             agent.busy_time += handle
-            _heappush(self._heap, (now + handle, self._next_seq(), _SERVICE_END, agent))
+            _heappush(self._heap, (now + handle, self._next_seq(), SERVICE_END, agent))
         else:
             # The wrap-up is fixed now, like the handle time, so the KPIs book it with the
-            # call's interval; the agent starts it when the caller hangs up (_after_call).
-            wrap = wrap_ppf(call.wrap_u)
+            # call's interval; the agent starts it when the caller hangs up (staffing.agent_done).
             call.wrap_up = agent.wrap = wrap
             agent.busy_time += handle + wrap
             agent.wrap_up_time += wrap
-            self._s_wrap[k][i] += wrap
-            _heappush(self._heap, (now + handle, self._next_seq(), _TALK_END, agent))
+            _heappush(self._heap, (now + handle, self._next_seq(), TALK_END, agent))
         if not resolved:
             rep = self._repeat[k]
             if rep is not None and call.rep_u < rep.probability:
@@ -991,57 +708,16 @@ class Simulator:
                 if t_back < self.horizon:
                     self._schedule_repeat(call, t_back)
 
-    def _after_call(self, kind: int, agent: Agent) -> bool:
-        """A talk end starts the agent's wrap-up; a wrap-up end frees it (idle, or gone if it
-        was due to leave). True when that opened a decision epoch: the agent is idle and its
-        group has calls waiting. Only scenarios with wrap-up schedule these events, so the
-        hot loop keeps its inlined service end for the others."""
-        g = agent.group
-        if kind == _TALK_END:
-            agent.call = None
-            agent.in_wrap_up = True
-            self.wrap_up_count[g] += 1
-            _heappush(self._heap, (self.now + agent.wrap, self._next_seq(), _WRAP_END, agent))
-            return False
-        agent.in_wrap_up = False
-        self.wrap_up_count[g] -= 1
-        self.busy_count -= 1
-        if agent.leaving:
-            agent.leaving = False
-            agent.present = False
-            self.present_count -= 1
-            return False
-        agent.idle_since = self.now
-        self.idle[g].append(agent)
-        self.idle_count[g] += 1
-        qlen = self.queue_len
-        return any(qlen[k] for k in self.types_of_group[g])
-
     def _schedule_repeat(self, call: Call, t_back: float) -> None:
         """Schedule the caller's next attempt, with the next row of its type's repeat-call
         table: no draw here touches a stream a first-time caller draws from."""
-        k = call.type
-        table = self._repeat_rows[k]
+        table = self._repeat_rows[call.type]
         assert table is not None
-        patience, service_u, resolve_u, balk_u, rep_u, rep_delay, wrap_u = table.next_row()
         cid = self._next_call_id
         self._next_call_id += 1
-        again = Call(
-            cid,
-            k,
-            t_back,
-            min(int(t_back // self.interval_s), self.n_intervals - 1),
-            patience,
-            service_u,
-            resolve_u,
-            rep_u,
-            rep_delay,
-            call.customer,
-            True,
-        )
-        again.balk_u = balk_u
-        again.wrap_u = wrap_u
-        _heappush(self._heap, (t_back, self._next_seq(), _REPEAT, again))
+        interval = min(int(t_back // self.interval_s), self.n_intervals - 1)
+        again = repeat_call(table, call, cid, t_back, interval)
+        _heappush(self._heap, (t_back, self._next_seq(), REPEAT, again))
 
     def _finish(self) -> None:
         if 0 <= self._interval < self.n_intervals and not self._draining:
@@ -1050,4 +726,12 @@ class Simulator:
         self.stats.finish(self)
 
 
-__all__ = ["ABANDONED", "SERVED", "WAITING", "Agent", "Call", "Simulator"]
+# Everything other modules import from here; the entities under their old home.
+__all__ = [
+    "ABANDONED",
+    "SERVED",
+    "WAITING",
+    "Agent",
+    "Call",
+    "Simulator",
+]

@@ -53,7 +53,8 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from rlroute.scenario import Scenario
-    from rlroute.sim.engine import Call, Simulator
+    from rlroute.sim.engine import Simulator
+    from rlroute.sim.entities import Call
 
 HIST_MAX_S = 3600  # waits beyond an hour share the last bin
 _COUNTERS = (
@@ -80,6 +81,10 @@ class StatsCollector:
         self.count = {name: [[0] * n_int for _ in range(K)] for name in _COUNTERS}
         self.sum = {name: [[0.0] * n_int for _ in range(K)] for name in _SUMS}
         self._n_offered = self.count["offered"]  # a direct reference for the hot path
+        # The rows answered() books, bound once: it runs for every answered call.
+        c, s = self.count, self.sum
+        self._answer_counts = (c["answered"], c["answered_within"], c["resolved"], c["immediate"])
+        self._answer_sums = (s["wait_answered"], s["wait_all"], s["handle"], s["wrap_up"])
         self.wait_hist = [[0] * (HIST_MAX_S + 1) for _ in range(K)]
         self._booked = (0.0, 0.0, 0.0)
         self.interval_busy = [0.0] * n_int
@@ -120,9 +125,38 @@ class StatsCollector:
         if self.record_calls:
             self.log.append((call, "abandoned", wait, now, math.nan, -1, -1, False))
 
-    # Answered calls have no hook: the simulator books them straight into ``count``, ``sum``,
-    # ``wait_hist`` and ``log`` (Simulator._assign), as a call per answer would cost about as
-    # much as the bookkeeping itself.
+    def answered(
+        self,
+        call: Call,
+        wait: float,
+        handle: float,
+        wrap: float,
+        resolved: bool,
+        now: float,
+        g: int,
+        agent_id: int,
+    ) -> None:
+        """The call is answered at ``now`` after ``wait`` s, by agent ``agent_id`` of group g,
+        to talk for ``handle`` s then wrap up for ``wrap`` s (0 without wrap-up); all booked
+        to the call's type and arrival interval."""
+        k, i = call.type, call.interval
+        n_answered, n_within, n_resolved, n_immediate = self._answer_counts
+        s_wait_answered, s_wait_all, s_handle, s_wrap = self._answer_sums
+        n_answered[k][i] += 1
+        if wait <= self.target[k]:
+            n_within[k][i] += 1
+        if resolved:
+            n_resolved[k][i] += 1
+        s_wait_answered[k][i] += wait
+        s_wait_all[k][i] += wait
+        s_handle[k][i] += handle
+        if wrap:
+            s_wrap[k][i] += wrap
+        self.wait_hist[k][int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
+        if wait == 0.0:
+            n_immediate[k][i] += 1
+        if self.record_calls:
+            self.log.append((call, "answered", wait, now, handle, g, agent_id, resolved))
 
     def finish(self, sim: Simulator) -> None:
         """Calls still queued when nothing else can happen (no agent, infinite patience)."""

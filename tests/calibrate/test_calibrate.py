@@ -148,9 +148,19 @@ def test_committed_anonymous_bank_scenario_loads_and_runs() -> None:
 
 
 def test_committed_scenario_is_what_the_command_makes() -> None:
-    """configs/scenario/anonymous_bank.yaml == calibrate() with the config's settings."""
+    """configs/scenario/anonymous_bank.yaml == calibrate() with the config's settings.
+
+    The shipped file predates the spline arrival profile (issue 12 item 4) and was kept: its
+    out-of-sample backtest is level with the spline's (docs/fidelity.md), so it is checked
+    against ``arrival_profile="empirical"``.
+    """
     committed = load_scenario("anonymous_bank")
-    fresh, _ = calibrate(load_anonymous_bank(), split_priority=True, name="anonymous_bank")
+    fresh, _ = calibrate(
+        load_anonymous_bank(),
+        split_priority=True,
+        arrival_profile="empirical",
+        name="anonymous_bank",
+    )
     assert fresh.to_dict()["call_types"] == committed.to_dict()["call_types"]
     assert fresh.to_dict()["agent_groups"] == committed.to_dict()["agent_groups"]
 
@@ -159,7 +169,11 @@ def test_committed_profiled_scenario_is_what_the_command_makes() -> None:
     """configs/scenario/anonymous_bank_profiled.yaml == calibrate(handle_profile=True)."""
     committed = load_scenario("anonymous_bank_profiled")
     fresh, _ = calibrate(
-        load_anonymous_bank(), split_priority=True, handle_profile=True, name="anonymous_bank"
+        load_anonymous_bank(),
+        split_priority=True,
+        handle_profile=True,
+        arrival_profile="empirical",  # as above: the shipped file keeps the empirical profile
+        name="anonymous_bank",
     )
     assert fresh.to_dict()["call_types"] == committed.to_dict()["call_types"]
     assert fresh.to_dict()["agent_groups"] == committed.to_dict()["agent_groups"]
