@@ -30,7 +30,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rlroute.scenario import Scenario
-from rlroute.sim.engine import _BLOCK_CALLS, Simulator
+from rlroute.sim.arrivals import block_span, blocks_in_interval, draw_day_multipliers
+from rlroute.sim.engine import Simulator
 from rlroute.sim.fast import layout as L
 from rlroute.sim.fast._jit import compiled
 from rlroute.sim.fast.loop import advance, room_ok, staff, step_assign
@@ -607,17 +608,12 @@ class BatchSimulator:
             if expected and expected >= self._window / 2:
                 break
             i = day.interval
-            if day.block == 0:
+            if day.block == 0:  # steps 1 and 2 of the CRN contract (rlroute.sim.arrivals)
                 if i % self._ipd == 0:
-                    day.day_mult = [
-                        1.0 if shape is None else float(st.day.gamma(shape, 1.0 / shape))
-                        for shape in ref._day_shape
-                    ]
-                exp_i = sum(r[i] * m for r, m in zip(self._rates, day.day_mult)) * ist
-                day.n_blocks = max(1, math.ceil(exp_i / _BLOCK_CALLS))
+                    day.day_mult = draw_day_multipliers(st.day, ref._day_shape)
+                day.n_blocks = blocks_in_interval(self._rates, day.day_mult, i, ist)
             j, m = day.block, day.n_blocks
-            length = ist / m
-            start = i * ist + j * length
+            start, length = block_span(i, j, m, ist)
             t_bnd = (i + 1) * ist if j + 1 == m else start + length
             blocks.append((start, length, t_bnd, int(j + 1 == m)))
             means.append([self._rates[k][i] * day.day_mult[k] * length for k in range(K)])
