@@ -158,6 +158,8 @@ COMMANDS: dict[str, Run | Elsewhere] = {
         Run({"--hours": "0.5", "--ciw-hours": "0.2", "--repeat": "1", "--agents": "10",
              "--rate": "100"}, slow=True),
     "python benchmarks/env_speed.py": Run({"--steps": "200", "--rounds": "1"}),
+    "python benchmarks/env_speed.py --steps 2000 --rounds 1 --num-envs 256 --batch-steps 20":
+        Run({"--steps": "200", "--num-envs": "8", "--batch-steps": "5"}),
     "python benchmarks/erlang_table.py": Run({"--scale": "0.01"}),
     "python -m rlroute.bench.backtest --help": Run(),
     "python -m rlroute.bench.study --help": Run(),
