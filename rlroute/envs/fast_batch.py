@@ -89,11 +89,10 @@ class FastBatch:
         self.pairs = scenario.eligible_pairs()
         self.n_actions = len(self.pairs) + 1
         self.obs_size = self.observer.size
-        self._pk = np.array([k for k, _ in self.pairs], dtype=np.int64)
-        self._pg = np.array([g for _, g in self.pairs], dtype=np.int64)
         self._sims: list[FastSimulator | None] = [None] * n
         self._views: list[SimulatorView | None] = [None] * n
         self._alive = np.zeros(n, dtype=bool)  # the simulator has a decision epoch pending
+        self._valid: list[list[bool]] = [[] for _ in range(n)]  # masks as lists (hot path)
         self.obs = np.zeros((n, self.obs_size), dtype=np.float32)
         self.masks = np.zeros((n, self.n_actions), dtype=bool)
         self.rewards = np.zeros(n)
@@ -125,9 +124,10 @@ class FastBatch:
             self.n_decisions[n] = 0
             self.n_invalid[n] = 0
             self.invalid[n] = False
-            self._observe(n)
+            self._update_mask(n)
             if self.skip_forced:
                 self._skip_forced(n)
+            self._observe(n)
 
     def step(self, actions: np.ndarray) -> None:
         """One action per row; see the class docstring. Every live row's action is checked
@@ -144,7 +144,7 @@ class FastBatch:
                 raise ValueError(
                     f"row {n}: action {a} is outside the action space 0..{self.n_actions - 1}"
                 )
-            replaced = not self.masks[n, a]
+            replaced = not self._valid[n][a]
             if replaced:
                 if self.invalid_action == "raise":
                     valid = np.flatnonzero(self.masks[n]).tolist()
@@ -164,6 +164,7 @@ class FastBatch:
             self.rewards[n] = self._apply(n, a)
             if self.skip_forced:
                 self._skip_forced(n)
+            self._observe(n)  # once per row and step: forced steps only need the mask
 
     def report(self, row: int) -> KPIReport:
         """The row's day KPIs (complete once the row is ``done``)."""
@@ -184,24 +185,30 @@ class FastBatch:
         reward = (self._paid[n] - cost) * self.reward_scale
         self.costs[n] = self._paid[n] = cost
         self.done[n] = not self._alive[n]
-        self._observe(n)
+        self._update_mask(n)
         return float(reward)
 
     def _skip_forced(self, n: int) -> None:
         # sum in SkipForcedDecisions' order: the agent's reward first, then each forced one
         total = float(self.rewards[n])
-        while not self.done[n] and self.masks[n].sum() == 1:
-            total += self._apply(n, int(np.flatnonzero(self.masks[n])[0]))
+        while not self.done[n] and sum(self._valid[n]) == 1:
+            total += self._apply(n, self._valid[n].index(True))
         self.rewards[n] = total
 
     def _observe(self, n: int) -> None:
+        self.obs[n] = self.observer(self._views[n])  # type: ignore[arg-type]
+
+    def _update_mask(self, n: int) -> None:
         sim = self._sims[n]
         assert sim is not None
         s = sim.state
-        self.obs[n] = self.observer(self._views[n])  # type: ignore[arg-type]
-        valid = (s.QC[self._pk, L.QC_LEN] > 0) & (s.GC[self._pg, L.GC_SIZE] > 0)
-        self.masks[n, :-1] = valid
-        self.masks[n, -1] = not self.work_conserving or not valid.any()
+        # plain lists: a handful of pairs costs less in Python than in NumPy's fancy indexing
+        qlen = s.QC[:, L.QC_LEN].tolist()
+        idle = s.GC[:, L.GC_SIZE].tolist()
+        valid = [qlen[k] > 0 and idle[g] > 0 for k, g in self.pairs]
+        valid.append(not self.work_conserving or not any(valid))
+        self.masks[n] = valid
+        self._valid[n] = valid
 
 
 __all__ = ["FastBatch", "fallback_action"]
