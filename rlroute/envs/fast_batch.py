@@ -18,11 +18,14 @@ action.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 from rlroute.envs.observation import Observer
 from rlroute.scenario import Scenario
+from rlroute.sim.engine import WAITING
 from rlroute.sim.fast import layout as L
 from rlroute.sim.fast.simulator import FastSimulator, SimulatorView
 from rlroute.sim.kpis import KPIReport
@@ -45,6 +48,27 @@ def fallback_action(pairs: Sequence[tuple[int, int]], mask: np.ndarray, action: 
                 if b < len(pairs) and pairs[b][same] == key:
                     return int(b)
     return int(valid[0])
+
+
+class _HeadsOnDemand:
+    """``queues`` of a :class:`_View`: ``queues[k][0]`` reads the head of queue ``k`` when
+    asked (the observer asks only for non-empty queues), not all ``K`` heads at every step."""
+
+    __slots__ = ("_view",)
+
+    def __init__(self, view: SimulatorView) -> None:
+        self._view = view
+
+    def __getitem__(self, k: int) -> list[Any]:
+        return [SimpleNamespace(arrival=self._view.head_arrival(k), state=WAITING)]
+
+
+class _View(SimulatorView):
+    """The observer's view of a FastSimulator, with queue heads read on demand."""
+
+    @property
+    def queues(self) -> Any:  # type: ignore[override]
+        return _HeadsOnDemand(self)
 
 
 class FastBatch:
@@ -90,7 +114,7 @@ class FastBatch:
         self.n_actions = len(self.pairs) + 1
         self.obs_size = self.observer.size
         self._sims: list[FastSimulator | None] = [None] * n
-        self._views: list[SimulatorView | None] = [None] * n
+        self._views: list[_View | None] = [None] * n
         self._alive = np.zeros(n, dtype=bool)  # the simulator has a decision epoch pending
         self._valid: list[list[bool]] = [[] for _ in range(n)]  # masks as lists (hot path)
         self.obs = np.zeros((n, self.obs_size), dtype=np.float32)
@@ -114,7 +138,7 @@ class FastBatch:
             if not 0 <= n < self.num_envs:
                 raise ValueError(f"reset_rows: row {n} outside 0..{self.num_envs - 1}")
             sim = self._sims[n] = FastSimulator(self.scenario, int(seed))
-            self._views[n] = SimulatorView(sim)
+            self._views[n] = _View(sim)
             # a day without any decision epoch ends at its first step (hold, like the env)
             self._alive[n] = sim.advance()
             self.done[n] = False
