@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"{'config':<11} {'envs x steps':>12} {'batch':>6} {'epochs':>6} {'steps/s':>8} "
           f"{'ratio':>6} {'env s':>7} {'policy s':>8} {'update s':>8}")  # fmt: skip
     for name, rs in runs.items():
-        r = dict(sorted(rs, key=lambda x: x["steps_per_s"])[len(rs) // 2])  # the median run
+        r: dict[str, Any] = dict(sorted(rs, key=lambda x: x["steps_per_s"])[len(rs) // 2])
         r["ratio"] = statistics.median(x["steps_per_s"] for x in rs) / base
         r["config"] = name
         r["overrides"] = over[name]

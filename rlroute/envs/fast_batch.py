@@ -67,7 +67,7 @@ class _View(SimulatorView):
     """The observer's view of a FastSimulator, with queue heads read on demand."""
 
     @property
-    def queues(self) -> Any:  # type: ignore[override]
+    def queues(self) -> Any:
         return _HeadsOnDemand(self)
 
 
