@@ -53,7 +53,7 @@ def make(mode: str, scenario: str, num_envs: int, skip_forced: bool) -> gym.vect
 
 
 def masks_of(env: gym.vector.VectorEnv) -> np.ndarray:
-    return np.stack(env.call("action_masks"))
+    return np.stack(env.call("action_masks"))  # type: ignore[attr-defined]
 
 
 def one_round(env: gym.vector.VectorEnv, steps: int, seed: int) -> float:
