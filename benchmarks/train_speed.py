@@ -102,7 +102,7 @@ def compose_config(overrides: list[str]) -> dict[str, Any]:
     return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
 
 
-def measure(cfg: dict[str, Any], steps: int) -> dict[str, float]:
+def measure(cfg: dict[str, Any], steps: int) -> dict[str, Any]:
     """Train ``steps`` steps of ``cfg`` as rlroute-train does (without evals): timings."""
     settings = TrainSettings.from_config(cfg)
     configure_torch(settings.torch_threads, settings.torch_deterministic, settings.device)
@@ -131,6 +131,7 @@ def measure(cfg: dict[str, Any], steps: int) -> dict[str, float]:
     venv.close()
     done = int(model.num_timesteps)
     return {
+        "scenario": settings.scenario.name,
         "steps": done,
         "wall_s": wall,
         "steps_per_s": done / wall,
@@ -167,12 +168,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     tuned = list(args.tuned_override)
     over = {n: CONFIGS[n] + extra + (tuned if n == "fast_tuned" else []) for n in args.configs}
     cfgs = {name: compose_config(over[name]) for name in args.configs}
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in cfgs}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cfgs}
     for _ in range(args.rounds):
         for name, cfg in cfgs.items():
             runs[name].append(measure(cfg, args.steps))
     base = statistics.median(r["steps_per_s"] for r in runs[args.configs[0]])
     rows = []
+    print(f"scenario: {runs[args.configs[0]][0]['scenario']}, clock: {args.clock}")
     print(f"{'config':<11} {'envs x steps':>12} {'batch':>6} {'epochs':>6} {'steps/s':>8} "
           f"{'ratio':>6} {'env s':>7} {'policy s':>8} {'update s':>8}")  # fmt: skip
     for name, rs in runs.items():
