@@ -12,6 +12,7 @@ from gymnasium.vector import AutoresetMode
 
 from rlroute.envs.vector import CallCenterVectorEnv
 from rlroute.rl.wrappers import SkipForcedDecisions
+from rlroute.scenario import Scenario
 
 N = 4
 
@@ -64,8 +65,21 @@ def _assert_same_infos(a: dict[str, Any], b: dict[str, Any], where: str) -> None
 def test_vector_env_equals_sync_vector_env(
     skip_forced: bool, work_conserving: bool, p_any: float
 ) -> None:
-    sc = short("heterogeneous", 1)
-    ref, fast = _pair(sc, skip_forced, work_conserving=work_conserving)
+    _compare(short("heterogeneous", 1), skip_forced, p_any, work_conserving=work_conserving)
+
+
+def test_vector_env_equals_sync_with_wrap_up() -> None:
+    """After-call work observed (``observe_wrap_up``), strict masks (``invalid_action``)."""
+    data = short("n_design", 2).to_dict()
+    for grp in data["agent_groups"]:
+        for skill in grp["skills"].values():
+            skill["wrap_up"] = {"kind": "exponential", "mean_s": 30.0}
+    sc = Scenario.from_dict(data)
+    _compare(sc, True, 0.0, observe_wrap_up=True, invalid_action="raise")
+
+
+def _compare(sc: Scenario, skip_forced: bool, p_any: float, **kwargs: Any) -> None:
+    ref, fast = _pair(sc, skip_forced, **kwargs)
     assert isinstance(fast.unwrapped, CallCenterVectorEnv)
     assert fast.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
     assert fast.single_observation_space == ref.single_observation_space
