@@ -18,6 +18,7 @@ from rlroute.envs.versions import ENV_ID
 
 if TYPE_CHECKING:
     from rlroute.envs.call_center import CallCenterEnv
+    from rlroute.envs.vector import CallCenterVectorEnv
 
 
 def __getattr__(name: str) -> Any:
@@ -25,7 +26,11 @@ def __getattr__(name: str) -> Any:
         from rlroute.envs.call_center import CallCenterEnv
 
         return CallCenterEnv
+    if name == "CallCenterVectorEnv":
+        from rlroute.envs.vector import CallCenterVectorEnv
+
+        return CallCenterVectorEnv
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ENV_ID", "CallCenterEnv", "observe"]
+__all__ = ["ENV_ID", "CallCenterEnv", "CallCenterVectorEnv", "observe"]

@@ -27,5 +27,8 @@ else:
     register(
         id=ENV_ID,
         entry_point="rlroute.envs.call_center:CallCenterEnv",
+        # gym.make_vec's default (and vectorization_mode="vector_entry_point"): N days in one
+        # batch (rlroute.envs.vector); vectorization_mode="sync" stacks N single envs instead.
+        vector_entry_point="rlroute.envs.vector:CallCenterVectorEnv",
         kwargs={"scenario": "heterogeneous"},
     )

@@ -5,6 +5,8 @@ Modules (import what you need; this package imports nothing heavy by itself):
 * :mod:`rlroute.rl.train`: the training loop behind ``rlroute-train`` (``train(cfg, run_dir)``);
 * :mod:`rlroute.rl.algos`: the algorithms (``maskable_ppo``, ``ppo``, ``a2c``, ``dqn``);
 * :mod:`rlroute.rl.wrappers`: skip forced decisions; map invalid actions of unmasked algorithms;
+* :mod:`rlroute.rl.vec_env`: ``FastVecEnv``, the training envs in one batch (``env.backend:
+  fast``, the default; ``docs/vector_env.md``);
 * :mod:`rlroute.rl.callbacks`: KPI evaluation of the current policy, resumable checkpoints;
 * :mod:`rlroute.rl.runs`: a run directory on disk (``load_run``, ``RunInfo``, ``ObsNorm``);
 * :mod:`rlroute.rl.policy`: the serving rule (normalise, network, mask, argmax) in torch;

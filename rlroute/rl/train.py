@@ -60,6 +60,7 @@ from rlroute.rl.runs import (
     config_hash,
     write_obs_norm,
 )
+from rlroute.rl.vec_env import SUPPORTED_ENV_KWARGS, FastVecEnv
 from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenario import Scenario, ScenarioError
 from rlroute.scenarios import load_scenario
@@ -85,6 +86,7 @@ class TrainSettings:
     work_conserving: bool = True
     invalid_action: str = "fallback"  # the env's own option: "fallback" or "raise"
     skip_forced: bool = True
+    backend: str = "fast"  # "fast": FastVecEnv (one batch); "reference": DummyVecEnv of envs
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     reward_scale: float = 1.0
     cost_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -120,6 +122,9 @@ class TrainSettings:
             raise ValueError(f"env.invalid_action: {invalid!r}; use 'fallback' or 'raise'")
         if "invalid_action" in (env.get("kwargs") or {}):
             raise ValueError("env.kwargs.invalid_action: set env.invalid_action instead")
+        backend = str(env.get("backend", "fast"))
+        if backend not in BACKENDS:
+            raise ValueError(f"env.backend: {backend!r}; use one of {BACKENDS}")
         deliver = str(cfg.get("deliver", "best"))
         if deliver not in ("best", "last"):
             raise ValueError(f"deliver: {deliver!r}; use 'best' or 'last'")
@@ -138,6 +143,7 @@ class TrainSettings:
             work_conserving=bool(env.get("work_conserving", True)),
             invalid_action=invalid,
             skip_forced=bool(env.get("skip_forced", True)),
+            backend=backend,
             env_kwargs=dict(env.get("kwargs") or {}),
             reward_scale=float(rw.get("reward_scale", 1.0)),
             cost_overrides={k: dict(v) for k, v in (rw.get("cost_overrides") or {}).items()},
@@ -222,9 +228,44 @@ def make_env(settings: TrainSettings, scenario: Scenario | None = None) -> gym.E
     return env
 
 
+#: Training env backends (``env.backend``): ``fast`` steps all ``n_envs`` days in one batch
+#: (:class:`rlroute.rl.vec_env.FastVecEnv`), ``reference`` is a ``DummyVecEnv`` of
+#: ``Monitor(SkipForcedDecisions(gym.make(env.id)))``. Both give the same samples, bit for bit.
+BACKENDS = ("fast", "reference")
+
+
+def fast_backend_problem(settings: TrainSettings) -> str | None:
+    """Why the fast backend cannot serve ``settings`` (naming the setting), or None."""
+    if settings.env_id != ENV_ID:
+        return f"env.id={settings.env_id!r}: the fast backend implements {ENV_ID} only"
+    other = sorted(set(settings.env_kwargs) - set(SUPPORTED_ENV_KWARGS))
+    if other:
+        return (
+            f"env.kwargs.{other[0]}: the fast backend implements env.kwargs "
+            f"{list(SUPPORTED_ENV_KWARGS)} only"
+        )
+    return None
+
+
 def make_vec_env(settings: TrainSettings, train_scenario: Scenario) -> VecEnv:
+    """The training environments of ``settings.backend``. A setting the fast backend does not
+    implement (another env id, env kwargs it lacks) is refused with an error naming it: the
+    reference backend is 4x slower, so switching silently would hide the cost."""
     from stable_baselines3.common.monitor import Monitor
 
+    if settings.backend == "fast":
+        problem = fast_backend_problem(settings)
+        if problem is not None:
+            raise ValueError(f"{problem}; set env.backend=reference to train with it")
+        return FastVecEnv(
+            train_scenario,
+            settings.n_envs,
+            reward_scale=settings.reward_scale,
+            work_conserving=settings.work_conserving,
+            invalid_action=settings.invalid_action,
+            skip_forced=settings.skip_forced,
+            **settings.env_kwargs,
+        )
     venv = DummyVecEnv(
         [(lambda: Monitor(make_env(settings, train_scenario))) for _ in range(settings.n_envs)]
     )
@@ -456,4 +497,12 @@ def _load_checkpoint(
     return model, venv, step
 
 
-__all__ = ["TrainSettings", "apply_cost_overrides", "make_env", "make_vec_env", "train"]
+__all__ = [
+    "BACKENDS",
+    "TrainSettings",
+    "apply_cost_overrides",
+    "fast_backend_problem",
+    "make_env",
+    "make_vec_env",
+    "train",
+]
