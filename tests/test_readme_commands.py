@@ -165,6 +165,12 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "python -m rlroute.bench.study --help": Run(),
     "python -m rlroute.export.parity --help": Run(),
     "bash .ci/run": Elsewhere("CI itself"),
+    # docs/vector_env.md
+    "rlroute-train experiment=ci_tiny env.backend=reference "
+    "hydra.run.dir=outputs/ci/train_reference": Run(TINY_TRAIN, slow=True),
+    "python benchmarks/vector_env_speed.py --scenario heterogeneous --num-envs 16 --skip-forced "
+    "--steps 100 --rounds 1": Run({"--num-envs": "4", "--steps": "20"}),
+    "python benchmarks/train_speed.py --steps 8192": Run({"--steps": "512"}, slow=True),
     # docs/fidelity.md (tens of seconds each on the whole February log: slow)
     "python -m rlroute.calibrate.profile_cv --holdout-from 1999-02-15": Run(slow=True),
     "python -m rlroute.bench.backtest --holdout-from 1999-02-15 --seeds 5 --arrival-profile "

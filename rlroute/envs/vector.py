@@ -21,7 +21,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlroute.envs.fast_batch import FastBatch
+from rlroute.envs.compiled_batch import CompiledBatch
 from rlroute.envs.layout import action_names
 from rlroute.envs.observation import observation_bounds, observation_names
 from rlroute.scenario import Scenario
@@ -70,7 +70,10 @@ class CallCenterVectorEnv(VectorEnv):
       finished. SkipForcedDecisions' ``forced_steps`` is not reported, and ``invalid_action``
       is the agent's own step's (the wrapper reports its last forced step's).
 
-    ``batch_cls`` is the class implementing the batch API (:class:`FastBatch` by default).
+    ``batch_cls`` is the class implementing the batch API: by default the compiled
+    :class:`~rlroute.envs.compiled_batch.CompiledBatch`; :class:`~rlroute.envs.fast_batch.FastBatch`
+    is its readable Python-loop twin (one compiled single-day engine per row), kept as the
+    oracle the tests compare against.
     """
 
     metadata: dict[str, Any] = {  # noqa: RUF012 - Gymnasium's convention
@@ -90,7 +93,7 @@ class CallCenterVectorEnv(VectorEnv):
         skip_forced: bool = False,
         autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
         render_mode: str | None = None,
-        batch_cls: type = FastBatch,
+        batch_cls: type = CompiledBatch,
     ) -> None:
         if AutoresetMode(autoreset_mode) != AutoresetMode.SAME_STEP:
             raise ValueError(

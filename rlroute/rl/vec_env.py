@@ -26,7 +26,7 @@ import numpy as np
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
-from rlroute.envs.fast_batch import FastBatch
+from rlroute.envs.compiled_batch import CompiledBatch
 from rlroute.envs.vector import CallCenterVectorEnv
 from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenario import Scenario
@@ -48,7 +48,7 @@ class FastVecEnv(VecEnv):
         invalid_action: str = "fallback",
         observe_wrap_up: bool = False,
         skip_forced: bool = True,
-        batch_cls: type = FastBatch,
+        batch_cls: type = CompiledBatch,
     ) -> None:
         self.venv = CallCenterVectorEnv(
             n_envs,
