@@ -56,6 +56,9 @@ class ImitationSettings:
     learning_rate: float = 1e-3
     dagger_rounds: int = 0
     pretrain_critic: bool = True
+    # Share of the target spread over the valid actions (0: plain cloning). A clone that is
+    # certain of every action gives PPO nothing to explore: its updates barely move it.
+    label_smoothing: float = 0.0
     horizon_intervals: int | None = None  # cut the days (tests, quick runs)
 
     @classmethod
@@ -71,6 +74,8 @@ class ImitationSettings:
                 raise ValueError(
                     f"imitation.{name}: {getattr(out, name)!r}; use a positive integer"
                 )
+        if not 0.0 <= float(out.label_smoothing) < 1.0:
+            raise ValueError(f"imitation.label_smoothing: {out.label_smoothing!r}; use 0 <= x < 1")
         if int(out.dagger_rounds) < 0:
             raise ValueError(f"imitation.dagger_rounds: {out.dagger_rounds!r}; use >= 0")
         if not isinstance(out.teacher, str | Mapping) or (
@@ -233,8 +238,17 @@ def _fit(
         perm = th.randperm(n, generator=generator)
         for start in range(0, n, cfg.batch_size):
             idx = perm[start : start + cfg.batch_size]
-            values, log_prob, _ = policy.evaluate_actions(x[idx], a[idx], action_masks=m[idx])
-            loss = -log_prob.mean()
+            eps = float(cfg.label_smoothing)
+            if eps > 0:
+                mask = m[idx].float()
+                logp = policy.get_distribution(x[idx], action_masks=m[idx]).distribution.logits
+                values = policy.predict_values(x[idx])
+                target = logp.gather(1, a[idx][:, None]).squeeze(1)
+                spread = (logp * mask).sum(1) / mask.sum(1)
+                loss = -((1 - eps) * target + eps * spread).mean()
+            else:
+                values, log_prob, _ = policy.evaluate_actions(x[idx], a[idx], action_masks=m[idx])
+                loss = -log_prob.mean()
             nll = float(loss.detach())
             if fit_critic:
                 v = th.nn.functional.mse_loss(values.flatten(), ret[idx])
