@@ -70,12 +70,14 @@ def _describe(run: Path) -> dict[str, Any]:
     if isinstance(teacher, dict):
         teacher = teacher.get("name")
     info = RunInfo.load(run)
+    ppo = bool(info.num_timesteps)  # a clone alone (0 steps) has no PPO settings
     return {
         "teacher": teacher,
         "dagger_rounds": im.get("dagger_rounds") if teacher else None,
-        "learning_rate": hp.get("learning_rate"),
-        "target_kl": hp.get("target_kl"),
-        "ent_coef": hp.get("ent_coef"),
+        "label_smoothing": im.get("label_smoothing", 0.0) if teacher else None,
+        "learning_rate": hp.get("learning_rate") if ppo else None,
+        "target_kl": hp.get("target_kl") if ppo else None,
+        "ent_coef": hp.get("ent_coef") if ppo else None,
         "steps": info.num_timesteps,
         "delivered_step": info.delivered_step,
     }
@@ -129,6 +131,10 @@ def compare(
     return results
 
 
+def _opt(x: Any) -> str:
+    return "-" if x is None else str(x)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:+.1f}%"
 
@@ -145,15 +151,17 @@ def markdown(results: dict[str, Any], base: dict[str, np.ndarray]) -> str:
         "|:---|---:|",
         *[f"| {n} | {b.mean():.4f} |" for n, b in base.items()],
         "",
-        "| lever | teacher | lr | target_kl | steps | seeds | cost per call | vs c-mu/θ | vs tuned index |",
-        "|:---|:---|---:|---:|---:|---:|---:|---:|---:|",
+        "| lever | teacher | smoothing | lr | target_kl | steps | seeds | cost per call "
+        "| vs c-mu/θ | vs tuned index |",
+        "|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for lever, e in results.items():
         s = e["settings"][0]
         steps = sorted({x["steps"] for x in e["settings"]})
         c, t = e["baselines"]["cmu_theta"], e["baselines"]["tuned_index"]
         lines.append(
-            f"| {lever} | {s['teacher'] or '-'} | {s['learning_rate']} | {s['target_kl'] or '-'} "
+            f"| {lever} | {s['teacher'] or '-'} | {_opt(s['label_smoothing'])} "
+            f"| {_opt(s['learning_rate'])} | {_opt(s['target_kl'])} "
             f"| {'/'.join(str(x) for x in steps)} | {e['n_training_seeds']} "
             f"| {e['rl']['cost_per_call']:.4f} "
             f"| {_pct(c['rel_diff'])} [{_pct(c['ci'][0])}, {_pct(c['ci'][1])}] "
