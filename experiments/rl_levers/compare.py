@@ -78,6 +78,8 @@ def _describe(run: Path) -> dict[str, Any]:
         "learning_rate": hp.get("learning_rate") if ppo else None,
         "target_kl": hp.get("target_kl") if ppo else None,
         "ent_coef": hp.get("ent_coef") if ppo else None,
+        "gamma": hp.get("gamma", 0.99) if ppo else None,
+        "samples_per_update": hp.get("n_steps", 0) * int(cfg.get("n_envs", 1)) if ppo else None,
         "steps": info.num_timesteps,
         "delivered_step": info.delivered_step,
     }
@@ -151,9 +153,9 @@ def markdown(results: dict[str, Any], base: dict[str, np.ndarray]) -> str:
         "|:---|---:|",
         *[f"| {n} | {b.mean():.4f} |" for n, b in base.items()],
         "",
-        "| lever | teacher | smoothing | lr | target_kl | steps | seeds | cost per call "
-        "| vs c-mu/θ | vs tuned index |",
-        "|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| lever | teacher | smoothing | lr | target_kl | γ | samples/update | steps | seeds "
+        "| cost per call | vs c-mu/θ | vs tuned index |",
+        "|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for lever, e in results.items():
         s = e["settings"][0]
@@ -161,7 +163,8 @@ def markdown(results: dict[str, Any], base: dict[str, np.ndarray]) -> str:
         c, t = e["baselines"]["cmu_theta"], e["baselines"]["tuned_index"]
         lines.append(
             f"| {lever} | {s['teacher'] or '-'} | {_opt(s['label_smoothing'])} "
-            f"| {_opt(s['learning_rate'])} | {_opt(s['target_kl'])} "
+            f"| {_opt(s['learning_rate'])} | {_opt(s['target_kl'])} | {_opt(s.get('gamma'))} "
+            f"| {_opt(s.get('samples_per_update'))} "
             f"| {'/'.join(str(x) for x in steps)} | {e['n_training_seeds']} "
             f"| {e['rl']['cost_per_call']:.4f} "
             f"| {_pct(c['rel_diff'])} [{_pct(c['ci'][0])}, {_pct(c['ci'][1])}] "
