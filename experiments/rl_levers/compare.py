@@ -70,7 +70,7 @@ def _describe(run: Path) -> dict[str, Any]:
     if isinstance(teacher, dict):
         teacher = teacher.get("name")
     info = RunInfo.load(run)
-    ppo = bool(info.num_timesteps)  # a clone alone (0 steps) has no PPO settings
+    ppo = bool(info.num_timesteps) and bool(hp)  # a clone alone (0 steps): no PPO settings
     return {
         "teacher": teacher,
         "dagger_rounds": im.get("dagger_rounds") if teacher else None,
