@@ -46,6 +46,7 @@ from rlroute.rl.callbacks import (
 )
 from rlroute.rl.determinism import configure_torch, differences, reproducibility_record
 from rlroute.rl.envinfo import env_layout
+from rlroute.rl.imitation import ImitationSettings, pretrain
 from rlroute.rl.runs import (
     CHECKPOINT_DIR,
     EVAL_LOG_FILE,
@@ -385,6 +386,12 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
         for f in ("progress.csv", EVAL_LOG_FILE):
             (run_dir / f).unlink(missing_ok=True)
     model.set_logger(_logger(run_dir, settings, resume_step))
+    imitation = ImitationSettings.from_config(plain_cfg.get("imitation"))
+    if imitation.enabled and ckpt is None:
+        # Warm start: clone the teacher (and its returns into the critic) before PPO.
+        summary = pretrain(model, settings, imitation, scenario=train_scenario)
+        _atomic_write(run_dir / "imitation.json", json.dumps(summary, indent=2, default=str))
+        log.info("imitation: %s", summary["rounds"][-1])
 
     from rlroute.rl.router import router_from_model
 
@@ -405,6 +412,9 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
     )
     info.save(run_dir)  # early, so a crashed run's checkpoints are already usable
     (run_dir / "config.yaml").write_text(yaml.safe_dump(plain_cfg, sort_keys=False))
+    if imitation.enabled and ckpt is None:  # the clone itself is a candidate for delivery
+        evaluator.init_callback(model)
+        evaluator.evaluate()
     remaining = settings.total_timesteps - model.num_timesteps
     if remaining > 0:
         model.learn(
