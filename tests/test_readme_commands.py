@@ -61,6 +61,13 @@ TINY_TRAIN_BENCH = {
     "benchmark.plots": "false",
     "benchmark.progress": "false",
 }
+#: A clone on one short teacher day, then the tiny training (docs/rl_levers.md).
+TINY_IMITATION = {
+    **TINY_TRAIN,
+    "imitation.n_days": "1",
+    "imitation.epochs": "1",
+    "imitation.horizon_intervals": "2",
+}
 TINY_BENCH = {"seeds": "2", "horizon_intervals": "2", "plots": "false", "progress": "false"}
 #: Three weekdays of the shipped log (Sunday 7, Monday 8, Tuesday 9 February 1999).
 DAYS = ("1999-02-07", "1999-02-08", "1999-02-09")
@@ -165,6 +172,24 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "python -m rlroute.bench.study --help": Run(),
     "python -m rlroute.export.parity --help": Run(),
     "bash .ci/run": Elsewhere("CI itself"),
+    # docs/rl_levers.md (run folders go to a temporary folder, never the committed runs)
+    "rlroute-train experiment=rl_levers_bc seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/bc_cmu_theta/seed0": Run(TINY_IMITATION, slow=True),
+    "rlroute-train experiment=rl_levers_bc_index seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/bc_index_lr3e-5_kl01/seed0":
+        Run(TINY_IMITATION, slow=True),
+    "rlroute-train experiment=rl_levers_bc_index total_timesteps=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/clone_index/seed0":
+        Run({**TINY_IMITATION, "total_timesteps": "0"}, slow=True),
+    "rlroute-train experiment=rl_levers_bc_index imitation.label_smoothing=0.1 "
+    "algo.hyperparams.learning_rate=1e-4 algo.hyperparams.target_kl=0.02 "
+    "hydra.run.dir=experiments/rl_levers/runs/bc_index_ls01_lr1e-4_kl02/seed0":
+        Run(TINY_IMITATION, slow=True),
+    "python experiments/rl_levers/compare.py experiments/rl_levers/runs --extra "
+    "ppo_scratch_1M=experiments/rl_heterogeneous/runs --seeds 20 --n-jobs 2 "
+    "--out experiments/rl_levers/results":
+        Elsewhere("by hand: evaluates the 21 committed runs on 20 days and rewrites "
+                  "experiments/rl_levers/results (minutes)"),
     # docs/vector_env.md
     "rlroute-train experiment=ci_tiny env.backend=reference "
     "hydra.run.dir=outputs/ci/train_reference": Run(TINY_TRAIN, slow=True),
@@ -210,6 +235,7 @@ PLACEHOLDERS = {
     "my_center.yaml": "{my_center}",
     "tuned.json": "{tuned}",
     "experiments/volume_forecast": "{tmp}/volume_forecast",  # never the committed results
+    "hydra.run.dir=experiments/rl_levers/runs/": "hydra.run.dir={tmp}/rl_levers/",
 }
 
 

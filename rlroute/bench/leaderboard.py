@@ -69,10 +69,12 @@ class Study:
 
 
 def load_studies(root: str | Path) -> list[Study]:
-    """Every ``*/results/summary.json`` under ``root`` (sorted by study folder name); a file
-    missing a required key is an error naming it."""
+    """Every ``*/results/summary.json`` (and ``*/results_<variant>/summary.json``, named
+    ``study (variant)``) under ``root``, sorted by path; a file missing a required key is an
+    error naming it."""
     studies = []
-    for path in sorted(Path(root).glob("*/results/summary.json")):
+    # results/ is a study's headline; results_<variant>/ (e.g. one lever of an ablation) too
+    for path in sorted(Path(root).glob("*/results*/summary.json")):
         try:
             data = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
@@ -80,7 +82,9 @@ def load_studies(root: str | Path) -> list[Study]:
         missing = [k for k in REQUIRED if k not in data]
         if missing:
             raise ValueError(f"{path}: missing {missing} (write it with rlroute.bench.study)")
-        studies.append(Study(path.parent.parent.name, path, data))
+        variant = path.parent.name.removeprefix("results").lstrip("_")
+        name = path.parent.parent.name + (f" ({variant})" if variant else "")
+        studies.append(Study(name, path, data))
     return studies
 
 
@@ -110,6 +114,7 @@ def _against(study: Study, router: str | None) -> str:
     b = study.data["baselines"][router]
     lo, hi = b["ci"]
     words = b.get("standing") or ("cheaper" if hi < 0 else "behind" if lo > 0 else "level with")
+    words += " than" if words == "cheaper" else ""
     return (
         f"**{words}** `{router}` ({b['cost_per_call']:.3f}): "
         f"{100 * b['rel_diff']:+.1f}% [{100 * lo:+.1f}%, {100 * hi:+.1f}%]"

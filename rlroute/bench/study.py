@@ -256,7 +256,8 @@ def _verdict_lines(verdict: dict[str, Any]) -> list[str]:
         v = verdict["against"][b]
         lines.append(
             f"**Against the {role}** `{b}` ({v['cost_per_call'][0]:.4f}): the learned policy "
-            f"({verdict['rl_cost_per_call'][0]:.4f}) is **{v['standing']}** it, "
+            f"({verdict['rl_cost_per_call'][0]:.4f}) is **{v['standing']}**"
+            f"{' than' if v['standing'] == 'cheaper' else ''} it, "
             f"{100 * v['rel_diff']:+.1f}% [{100 * v['ci'][0]:+.1f}%, {100 * v['ci'][1]:+.1f}%] "
             "(paired relative difference in cost per call, 95% interval)."
         )

@@ -69,8 +69,8 @@ def test_table_reads_each_study_against_its_best_rule_and_tuned(studies_root: Pa
     studies[0].bound = 0.5
     md = table(studies)
     row_a, row_b = md.splitlines()[2:4]
-    assert "**cheaper** `cmu_theta`" in row_a and "-9.0%" in row_a
-    assert "**cheaper** `tuned_index`" in row_a
+    assert "**cheaper than** `cmu_theta`" in row_a and "-9.0%" in row_a
+    assert "**cheaper than** `tuned_index`" in row_a
     assert "RL 82% above" in row_a  # 0.91 / 0.5 - 1
     assert "**behind** `cmu_theta`" in row_b and "+10.0%" in row_b and "(1 seed)" in row_b
     assert "not computed" in row_b
@@ -133,3 +133,12 @@ def test_committed_leaderboard_is_fresh(tmp_path: Path) -> None:
         "regenerate: python -m rlroute.bench.leaderboard (docs/guide/bench.md)"
     )
     assert readme.read_text() == (repo / "README.md").read_text()
+
+
+def test_a_results_variant_is_its_own_row(studies_root: Path) -> None:
+    variant = studies_root / "study_a" / "results_lever"
+    variant.mkdir()
+    data = _summary("sa", [0.8], {"fifo": 1.5, "cmu_theta": 1.0}, {"tuned_index": 0.95})
+    (variant / "summary.json").write_text(json.dumps(data))
+    names = [s.name for s in load_studies(studies_root)]
+    assert names == ["study_a", "study_a (lever)", "study_b"]
