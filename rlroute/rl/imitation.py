@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch as th
@@ -140,7 +140,7 @@ def collect(
             done = False
             while not done:
                 mask = np.asarray(env.get_wrapper_attr("action_masks")(), dtype=bool)
-                if env.unwrapped.sim is not sim:  # type: ignore[attr-defined] - day replaced
+                if env.unwrapped.sim is not sim:  # type: ignore[attr-defined]  # day replaced
                     sim = env.unwrapped.sim  # type: ignore[attr-defined]
                     teacher.reset(sim)
                 label = int(teacher.act(sim))
@@ -187,9 +187,10 @@ def _set_normalisation(vn: VecNormalize, data: Demonstrations, gamma: float) -> 
     from stable_baselines3.common.running_mean_std import RunningMeanStd
 
     if vn.norm_obs:
-        rms = RunningMeanStd(shape=vn.obs_rms.mean.shape)
+        current = cast(RunningMeanStd, vn.obs_rms)  # a Box observation: one RunningMeanStd
+        rms = RunningMeanStd(shape=current.mean.shape)
         rms.update(np.stack(data.obs).astype(np.float64))
-        vn.obs_rms = rms
+        vn.obs_rms = rms  # type: ignore[assignment]
     if vn.norm_reward:
         # VecNormalize scales rewards by the std of the forward discounted sum it keeps.
         fwd, acc = np.zeros(len(data.rewards)), 0.0
@@ -216,7 +217,7 @@ def _fit(
     policy = model.policy
     obs = np.stack(data.obs)
     if vn is not None and vn.norm_obs:
-        obs = vn.normalize_obs(obs)
+        obs = np.asarray(vn.normalize_obs(obs))
     x = th.as_tensor(obs, dtype=th.float32, device=policy.device)
     m = th.as_tensor(np.stack(data.masks), device=policy.device)
     a = th.as_tensor(np.asarray(data.actions), dtype=th.long, device=policy.device)
@@ -261,7 +262,7 @@ def _fit(
     policy.set_training_mode(False)
     with th.no_grad():
         dist = policy.get_distribution(x, action_masks=m.cpu().numpy())
-        pred = dist.distribution.probs.argmax(dim=1)  # type: ignore[attr-defined]
+        pred = dist.distribution.probs.argmax(dim=1)
         acc = float((pred == a).float().mean())
     return {"nll": nll, "value_mse": vloss, "train_agreement": acc}
 
@@ -291,7 +292,7 @@ def pretrain(
     data = collect(settings, teacher, days(0), scenario=scenario)
     if vn is not None:
         _set_normalisation(vn, data, gamma)
-    rounds = [{"round": 0, "samples": len(data), "skipped": data.skipped}]
+    rounds: list[dict[str, Any]] = [{"round": 0, "samples": len(data), "skipped": data.skipped}]
     rounds[-1].update(_fit(model, data, vn, cfg, gamma, gen, cfg.pretrain_critic))
     for r in range(1, int(cfg.dagger_rounds) + 1):
         new = collect(settings, teacher, days(r), student=model, obs_norm=vn, scenario=scenario)
