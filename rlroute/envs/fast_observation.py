@@ -15,7 +15,7 @@ import numpy as np
 
 from rlroute.envs.observation import CLIP, Observer
 from rlroute.sim.fast import layout as L
-from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast._jit import compiled, inlined
 from rlroute.sim.fast.batch import row, step_row
 from rlroute.sim.fast.routers import head_arrival
 
@@ -36,7 +36,7 @@ def obs_tables(observer: Observer) -> ObsTables:
     return ObsTables(**observer.tables(), wrap_up=observer.wrap_up)
 
 
-@compiled
+@inlined
 def observe_row(B, t, n: int, out) -> None:
     """Observer.__call__ on row n of the batch state ``B``, written to ``out[n]``."""
     s = row(B, n)

@@ -26,4 +26,15 @@ def compiled(fn: F) -> F:
     return cast(F, njit(**_OPTIONS)(fn))
 
 
-__all__ = ["compiled"]
+def inlined(fn: F) -> F:
+    """:func:`compiled`, and inlined (numba IR) into every compiled caller.
+
+    For the functions of the per-decision path that take the state's named tuples: a call
+    that is not inlined passes every field of every array of them (hundreds of machine
+    words) on the stack, which cost more than the work of most events. Called from Python,
+    such a function is an ordinary compiled function.
+    """
+    return cast(F, njit(**_OPTIONS, inline="always")(fn))
+
+
+__all__ = ["compiled", "inlined"]

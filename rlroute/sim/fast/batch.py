@@ -33,7 +33,7 @@ from rlroute.scenario import Scenario
 from rlroute.sim.arrivals import block_span, blocks_in_interval, draw_day_multipliers
 from rlroute.sim.engine import Simulator
 from rlroute.sim.fast import layout as L
-from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast._jit import compiled, inlined
 from rlroute.sim.fast.loop import advance, room_ok, staff, step_assign
 from rlroute.sim.fast.report import build_report
 from rlroute.sim.fast.routers import compile_router
@@ -255,7 +255,7 @@ def fallback(X, p, n: int, a: int) -> int:
     return _only_valid(X, n)
 
 
-@compiled
+@inlined
 def _apply(B, p, n: int, a: int) -> None:
     if a == p.pk.shape[0]:
         B.I[n, L.I_HELD] = 1
@@ -263,7 +263,7 @@ def _apply(B, p, n: int, a: int) -> None:
         step_assign(row(B, n), p, a)
 
 
-@compiled
+@inlined
 def _drive_row(B, X, p, r, heads, n: int, wc: bool, skip: bool, scale: float) -> None:
     """Run row n until it parks (a decision epoch with a choice, or its day's end) or needs
     Python (the next arrival blocks, or more room)."""
@@ -323,7 +323,7 @@ def drive(B, X, p, r, heads, wc: bool, skip: bool, scale: float) -> int:
     return need
 
 
-@compiled
+@inlined
 def step_row(B, X, p, r, heads, n: int, a: int, wc: bool, skip: bool, scale: float) -> bool:
     """Apply action a to live row n (the fallback replaces a masked one) and drive the row to
     its next stop; False if it needs Python first."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast._jit import compiled, inlined
 from rlroute.sim.fast.dists import ppf
 from rlroute.sim.fast.layout import (
     ABANDONED,
@@ -306,7 +306,7 @@ def _schedule_repeat(s, p, k: int, customer: int, t_back: float) -> None:
     heap_push(s, t_back, EV_REPEAT, slot, cid)
 
 
-@compiled
+@inlined
 def assign(s, p, k: int, g: int) -> None:
     """The reference's ``_assign(k, g, None)``: the oldest waiting call of type k to the
     longest-idle agent of group g, with the answer's KPIs, cost, log and follow-up events."""
@@ -438,7 +438,7 @@ def staff(s, g: int, target: int) -> None:
 
 
 # ------------------------------------------------------------------ decisions
-@compiled
+@inlined
 def _decide(s, p, r) -> bool:
     """Atomic decisions at one instant until the router holds or nothing is assignable;
     True if the router held while an assignment was possible."""
@@ -459,7 +459,7 @@ def _arm(s, slot: int, cid: int) -> None:
         heap_push(s, s.CF[CF_ARRIVAL, slot] + s.CF[CF_PATIENCE, slot], EV_ABANDON, slot, cid)
 
 
-@compiled
+@inlined
 def advance(s, p, r, entry: int) -> int:
     """Run events until the next stop (see the module docstring); returns an ``ST_*`` code.
 
@@ -625,7 +625,7 @@ def advance(s, p, r, entry: int) -> int:
             joined = -1
 
 
-@compiled
+@inlined
 def step_assign(s, p, a: int) -> None:
     """Apply an assignment chosen outside (a Python router at an epoch)."""
     assign(s, p, p.pk[a], p.pg[a])

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast._jit import compiled, inlined
 from rlroute.sim.fast.layout import (
     AF_IDLE_SINCE,
     CF_ARRIVAL,
@@ -65,7 +65,7 @@ def _before(a0: float, a1: float, a2: float, b0: float, b1: float, b2: float) ->
     return a2 < b2
 
 
-@compiled
+@inlined
 def act(s, p, r) -> int:
     """The compiled router's action (an index into the pairs, or HOLD = number of pairs)."""
     n_pairs = p.pk.shape[0]
