@@ -37,7 +37,7 @@ from rlroute.sim.fast._jit import compiled, inlined
 from rlroute.sim.fast.loop import advance, room_ok, staff, step_assign
 from rlroute.sim.fast.report import build_report
 from rlroute.sim.fast.routers import compile_router
-from rlroute.sim.fast.simulator import _params, _state
+from rlroute.sim.fast.simulator import _grow_rows, _params, _state
 from rlroute.sim.kpis import KPIReport
 from rlroute.sim.streams import RandomStreams
 
@@ -47,6 +47,7 @@ PARKED, NEED_DRAW, NEED_ROOM, RUN = 0, 1, 2, 3
 # Extra.BKC columns: next block to open, blocks buffered, the open block ends its interval
 BK_NEXT, BK_COUNT, BK_LAST_OPEN = 0, 1, 2
 _MAX_BLOCKS = 16  # blocks buffered per row
+_SLOT_MAJOR = ("CF", "CI", "AF", "AI", "HI", "ARR")  # State tables of [capacity, fields]
 
 
 class Extra(NamedTuple):
@@ -110,7 +111,7 @@ def _clear_row(B, X, n: int) -> None:
     B.F[n, L.F_T_ARR] = INF
     B.I[n, :] = 0
     B.I[n, L.I_INTERVAL] = -1
-    cap = B.CF.shape[2]
+    cap = B.CF.shape[1]
     B.I[n, L.I_FREE_N] = cap
     B.I[n, L.I_UNARMED_SLOT] = -1
     B.I[n, L.I_UNARMED_ID] = -1
@@ -166,7 +167,7 @@ def _open_block(B, X, n: int, b: int) -> None:
     end = X.BKE[n, b]
     B.I[n, L.I_ARR_N] = end
     pos = B.I[n, L.I_ARR_POS]
-    B.F[n, L.F_T_ARR] = B.ARR[n, L.AR_T, pos] if pos < end else INF
+    B.F[n, L.F_T_ARR] = B.ARR[n, pos, L.AR_T] if pos < end else INF
 
 
 @compiled
@@ -213,7 +214,7 @@ def _finish(B, X, n: int) -> None:
         for j in range(B.QC[n, k, L.QC_SIZE]):
             idx = (B.QC[n, k, L.QC_START] + j) % cap
             slot, cid = B.QB[n, 0, k, idx], B.QB[n, 1, k, idx]
-            if B.CI[n, L.CI_ID, slot] == cid and B.CI[n, L.CI_STATE, slot] == L.WAITING:
+            if B.CI[n, slot, L.CI_ID] == cid and B.CI[n, slot, L.CI_STATE] == L.WAITING:
                 X.UNS[n, k] += 1
 
 
@@ -434,10 +435,11 @@ class BatchSimulator:
         arrays = {}
         for name, a in zip(L.State._fields, one):
             shape = list(a.shape)
+            axis = 0 if name in _SLOT_MAJOR else -1  # the capacity axis
             if name in caps:
-                shape[-1] = caps[name]
+                shape[axis] = caps[name]
             elif name == "ARR":
-                shape[-1] = self._window
+                shape[axis] = self._window
             elif name in ("QB", "QT", "QTO"):
                 shape[-1] = 32
             arrays[name] = np.zeros((N, *shape), dtype=a.dtype)
@@ -667,14 +669,14 @@ class BatchSimulator:
             bids.append(bid)
             counts += np.bincount(bid, minlength=nb)
         total = int(counts.sum())
-        if total > self.state.ARR.shape[2]:
-            self.state = self.state._replace(ARR=_grow_last(self.state.ARR, 2 * total))
+        if total > self.state.ARR.shape[1]:
+            self.state = self.state._replace(ARR=_grow_rows(self.state.ARR, 2 * total))
         B, X = self.state, self.extra
         if total:
             t = np.concatenate(cols[L.AR_T])
             order = np.lexsort((t, np.concatenate(bids)))  # per block by time, stable by type
             for c_ in range(L.N_AR):
-                B.ARR[n, c_, :total] = np.concatenate(cols[c_])[order]
+                B.ARR[n, :total, c_] = np.concatenate(cols[c_])[order]
         ends = np.cumsum(counts)
         X.BKE[n, :nb] = ends
         X.BKT[n, :nb] = [b[2] for b in blocks]
@@ -693,13 +695,13 @@ class BatchSimulator:
         na = int(s.I[n, L.I_N_AGENTS])
         if s.HT.shape[1] - s.I[n, L.I_HEAP_N] < 2 * na + 4:
             size = 2 * (s.HT.shape[1] + 2 * na + 4)
-            s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_last(s.HI, size))
+            s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_rows(s.HI, size))
         if s.I[n, L.I_FREE_N] < na + 2:
-            old = s.CF.shape[2]
+            old = s.CF.shape[1]
             size = 2 * (old + na + 2)
             free = _grow_last(s.FREE, size)
             _extend_free(free, s.I, old, size)
-            s = s._replace(CF=_grow_last(s.CF, size), CI=_grow_last(s.CI, size, -1), FREE=free)
+            s = s._replace(CF=_grow_rows(s.CF, size), CI=_grow_rows(s.CI, size, -1), FREE=free)
         cap = s.QB.shape[3]
         if (cap - s.QC[n, :, L.QC_SIZE]).min() < 2:
             size = 2 * cap

@@ -31,25 +31,25 @@ INF = math.inf
 @compiled
 def _less(s, i: int, j: int) -> bool:
     ti, tj = s.HT[i], s.HT[j]
-    return ti < tj or (ti == tj and s.HI[HI_SEQ, i] < s.HI[HI_SEQ, j])
+    return ti < tj or (ti == tj and s.HI[i, HI_SEQ] < s.HI[j, HI_SEQ])
 
 
 @compiled
 def _swap(s, i: int, j: int) -> None:
     s.HT[i], s.HT[j] = s.HT[j], s.HT[i]
     for r in range(4):
-        s.HI[r, i], s.HI[r, j] = s.HI[r, j], s.HI[r, i]
+        s.HI[i, r], s.HI[j, r] = s.HI[j, r], s.HI[i, r]
 
 
 @compiled
 def heap_push(s, t: float, kind: int, obj: int, cid: int) -> None:
     n = s.I[I_HEAP_N]
     s.HT[n] = t
-    s.HI[HI_SEQ, n] = s.I[I_SEQ]
+    s.HI[n, HI_SEQ] = s.I[I_SEQ]
     s.I[I_SEQ] += 1
-    s.HI[HI_KIND, n] = kind
-    s.HI[HI_OBJ, n] = obj
-    s.HI[HI_ID, n] = cid
+    s.HI[n, HI_KIND] = kind
+    s.HI[n, HI_OBJ] = obj
+    s.HI[n, HI_ID] = cid
     s.I[I_HEAP_N] = n + 1
     while n > 0:
         parent = (n - 1) >> 1
@@ -68,13 +68,13 @@ def heap_top(s) -> float:
 @compiled
 def heap_pop(s) -> tuple[int, int, int]:
     """Remove the earliest event; returns its (kind, object, call id)."""
-    kind, obj, cid = s.HI[HI_KIND, 0], s.HI[HI_OBJ, 0], s.HI[HI_ID, 0]
+    kind, obj, cid = s.HI[0, HI_KIND], s.HI[0, HI_OBJ], s.HI[0, HI_ID]
     n = s.I[I_HEAP_N] - 1
     s.I[I_HEAP_N] = n
     if n > 0:
         s.HT[0] = s.HT[n]
         for r in range(4):
-            s.HI[r, 0] = s.HI[r, n]
+            s.HI[0, r] = s.HI[n, r]
         i = 0
         while True:
             left = 2 * i + 1
@@ -107,7 +107,7 @@ def free_call(s, slot: int) -> None:
 
 @compiled
 def is_waiting(s, slot: int, cid: int) -> bool:
-    return slot >= 0 and s.CI[CI_ID, slot] == cid and s.CI[CI_STATE, slot] == WAITING
+    return slot >= 0 and s.CI[slot, CI_ID] == cid and s.CI[slot, CI_STATE] == WAITING
 
 
 # ---- queue rings of (slot, call id) per type; stale entries are skipped at the head

@@ -45,14 +45,14 @@ INF = math.inf
 @compiled
 def head_arrival(s, k: int) -> float:
     slot = queue_head(s, k)
-    return s.CF[CF_ARRIVAL, slot] if slot >= 0 else INF
+    return s.CF[slot, CF_ARRIVAL] if slot >= 0 else INF
 
 
 @compiled
 def longest_idle_since(s, g: int) -> float:
     if s.GC[g, GC_SIZE] == 0:
         return INF
-    return s.AF[AF_IDLE_SINCE, s.GB[g, s.GC[g, GC_START]]]
+    return s.AF[s.GB[g, s.GC[g, GC_START]], AF_IDLE_SINCE]
 
 
 @compiled
