@@ -127,8 +127,8 @@ class State(NamedTuple):
     ARR: np.ndarray  # float64[cap, N_AR]: the arrival block, sorted by time (call-major)
     REP: np.ndarray  # float64[K, N_RP, cap]: repeat-call rows (ring)
     REPC: np.ndarray  # int64[K, 2]: rows taken, rows drawn
-    CNT: np.ndarray  # int64[N_C, K, n_intervals]
-    SUM: np.ndarray  # float64[N_S, K, n_intervals]
+    CNT: np.ndarray  # int64[K, n_intervals, N_C]: a (type, interval)'s counters together
+    SUM: np.ndarray  # float64[K, n_intervals, N_S]
     HIST: np.ndarray  # int64[K, HIST_MAX_S + 1]
     QT: np.ndarray  # float64[cap]: time at each total queue length
     QTO: np.ndarray  # int64[cap]: order in which each length was first seen (-1: never)

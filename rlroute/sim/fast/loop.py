@@ -232,8 +232,8 @@ def _balk(s, p, slot: int) -> None:
     k, i = s.CI[slot, CI_TYPE], s.CI[slot, CI_INTERVAL]
     s.CI[slot, CI_STATE] = ABANDONED
     s.F[F_COST] += p.cost_abandon[k]
-    s.CNT[C_BALKED, k, i] += 1
-    s.CNT[C_ABANDONED_WITHIN, k, i] += 1
+    s.CNT[k, i, C_BALKED] += 1
+    s.CNT[k, i, C_ABANDONED_WITHIN] += 1
     if s.I[I_RECORD]:
         _log(s, slot, OUT_BALKED, 0.0, s.F[F_NOW], math.nan, -1, -1, 0)
     free_call(s, slot)
@@ -251,9 +251,9 @@ def _join(s, p, k: int, slot: int) -> None:
 def _offer(s, p, slot: int) -> bool:
     """A repeat call arrives: it balks (False) or joins its queue (True)."""
     k, i = s.CI[slot, CI_TYPE], s.CI[slot, CI_INTERVAL]
-    s.CNT[C_OFFERED, k, i] += 1
+    s.CNT[k, i, C_OFFERED] += 1
     if s.CI[slot, CI_IS_REPEAT]:
-        s.CNT[C_REPEATS, k, i] += 1
+        s.CNT[k, i, C_REPEATS] += 1
     if p.can_balk[k] and _balks(s, p, k, s.CF[slot, CF_BALK_U]):
         _balk(s, p, slot)
         return False
@@ -271,10 +271,10 @@ def _abandon(s, p, slot: int) -> None:
     s.F[F_COST] += p.cost_abandon[k]
     now = s.F[F_NOW]
     wait = now - s.CF[slot, CF_ARRIVAL]
-    s.CNT[C_ABANDONED, k, i] += 1
+    s.CNT[k, i, C_ABANDONED] += 1
     if wait <= p.target[k]:
-        s.CNT[C_ABANDONED_WITHIN, k, i] += 1
-    s.SUM[S_WAIT_ALL, k, i] += wait
+        s.CNT[k, i, C_ABANDONED_WITHIN] += 1
+    s.SUM[k, i, S_WAIT_ALL] += wait
     if s.I[I_RECORD]:
         _log(s, slot, OUT_ABANDONED, wait, now, math.nan, -1, -1, 0)
     free_call(s, slot)
@@ -323,21 +323,21 @@ def assign(s, p, k: int, g: int) -> None:
     if p.has_mult[k]:
         handle *= p.mult[k, i]
     resolved = s.CF[slot, CF_RESOLVE_U] < p.fcr[k, g]
-    s.CNT[C_ANSWERED, k, i] += 1
+    s.CNT[k, i, C_ANSWERED] += 1
     if wait > p.target[k]:
         s.F[F_COST] += p.cost_sl_miss[k]
     else:
-        s.CNT[C_WITHIN, k, i] += 1
+        s.CNT[k, i, C_WITHIN] += 1
     if resolved:
-        s.CNT[C_RESOLVED, k, i] += 1
+        s.CNT[k, i, C_RESOLVED] += 1
     else:
         s.F[F_COST] += p.cost_unresolved[k]
-    s.SUM[S_WAIT_ANSWERED, k, i] += wait
-    s.SUM[S_WAIT_ALL, k, i] += wait
-    s.SUM[S_HANDLE, k, i] += handle
+    s.SUM[k, i, S_WAIT_ANSWERED] += wait
+    s.SUM[k, i, S_WAIT_ALL] += wait
+    s.SUM[k, i, S_HANDLE] += handle
     s.HIST[k, int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
     if wait == 0.0:
-        s.CNT[C_IMMEDIATE, k, i] += 1
+        s.CNT[k, i, C_IMMEDIATE] += 1
     row = -1
     if s.I[I_RECORD]:
         row = _log(s, slot, OUT_ANSWERED, wait, now, handle, g, agent, 1 if resolved else 0)
@@ -353,7 +353,7 @@ def assign(s, p, k: int, g: int) -> None:
         s.AF[agent, AF_WRAP] = wrap
         s.AF[agent, AF_BUSY_TIME] += handle + wrap
         s.AF[agent, AF_WRAP_UP_TIME] += wrap
-        s.SUM[S_WRAP_UP, k, i] += wrap
+        s.SUM[k, i, S_WRAP_UP] += wrap
         if row >= 0:
             s.LF[LF_WRAP_UP, row] = wrap
         heap_push(s, now + handle, EV_TALK_END, agent, 0)
@@ -588,7 +588,7 @@ def advance(s, p, r, entry: int) -> int:
                 s.CF[slot, CF_REP_U] = s.ARR[pos - 1, AR_REPU]
                 s.CF[slot, CF_REP_DELAY] = s.ARR[pos - 1, AR_REPD]
                 s.CF[slot, CF_WRAP_U] = s.ARR[pos - 1, AR_WRAP]
-                s.CNT[C_OFFERED, k, interval] += 1
+                s.CNT[k, interval, C_OFFERED] += 1
                 if p.can_balk[k] and _balks(s, p, k, s.ARR[pos - 1, AR_BU]):
                     _balk(s, p, slot)
                     if not full_check:

@@ -94,9 +94,9 @@ def build_report(sim: FastSimulator) -> KPIReport:
     s = sim.state
     st = StatsCollector(sim.scenario)
     for name, row in _COUNTER_ROWS.items():
-        st.count[name] = s.CNT[row].tolist()
+        st.count[name] = s.CNT[:, :, row].tolist()
     for name, row in _SUM_ROWS.items():
-        st.sum[name] = s.SUM[row].tolist()
+        st.sum[name] = s.SUM[:, :, row].tolist()
     st.wait_hist = s.HIST.tolist()
     st.interval_busy = list(sim.interval_busy)
     st.interval_present = list(sim.interval_present)
