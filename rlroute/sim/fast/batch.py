@@ -106,19 +106,17 @@ def row(B, n: int):  # a State of views
 
 @compiled
 def prefetch_rows(B, n: int) -> None:
-    """Ask for the cache lines rows n+1..n+3 are about to need, while row n runs.
+    """Ask for the cache lines row n+2 and row n+1 are about to need, while row n runs.
 
     At thousands of rows a row's state has left the caches by the time its turn comes back,
-    and its few dozen lines (scalars, heap top, next arrival, queue heads, counters) are
-    scattered over the state's arrays: fetched one miss at a time they cost more than the
-    row's events. A pipeline of three stages: row n+3 gets its fixed lines (scalars, queue
-    and idle counters, heap top); row n+2, whose scalars were asked for a row earlier, the
-    lines they point to (next arrival, next free slot, the interval's counters, ring heads);
-    row n+1 the lines those point to (the queue heads' and the heap top's call slots or
-    agents, the longest-idle agents). Reads only; changes no value.
+    and its few dozen lines (scalars, heap top, next arrival, counters) are scattered over
+    the state's arrays: fetched one miss at a time they cost more than the row's events.
+    Row n+2 gets its fixed lines (scalars, queue and idle counters, heap top); row n+1, whose
+    scalars were asked for one row earlier, the lines they point to (next arrival, next free
+    call slot, the queue-length clock). Reads nothing the loop writes; changes no value.
     """
     N = B.F.shape[0]
-    m = n + 3
+    m = n + 2
     if m < N:
         prefetch(B.F[m], 0)
         im = B.I[m]
@@ -126,11 +124,11 @@ def prefetch_rows(B, n: int) -> None:
         prefetch(im, 8)
         prefetch(im, 16)
         prefetch(B.QC[m], 0)
-        prefetch(B.QC[m], 8)
         prefetch(B.GC[m], 0)
         prefetch(B.HT[m], 0)
         prefetch(B.HI[m], 0)
-    m = n + 2
+        prefetch(B.HI[m], 8)
+    m = n + 1
     if m < N:
         im = B.I[m]
         pos = im[L.I_ARR_POS]
@@ -141,49 +139,9 @@ def prefetch_rows(B, n: int) -> None:
         prefetch(B.QT[m], q)
         prefetch(B.QTO[m], q)
         prefetch(B.HT[m], 8)
-        prefetch(B.HI[m], 8)
         prefetch(B.HI[m], 16)
         prefetch(B.HI[m], 24)
-        K, n_int = B.CNT.shape[1], B.CNT.shape[2]
-        i = im[L.I_INTERVAL]
-        if 0 <= i < n_int:
-            for k in range(K):
-                j = k * n_int + i
-                prefetch(B.CNT[m], j * L.N_C)
-                prefetch(B.CNT[m], j * L.N_C + L.N_C - 1)
-                prefetch(B.SUM[m], j * L.N_S)
-        qc, cap = B.QC[m], B.QB.shape[3]
-        for k in range(K):
-            prefetch(B.QB[m], k * cap + qc[k, L.QC_START])
-        gc, gcap = B.GC[m], B.GB.shape[2]
-        for g in range(gc.shape[0]):
-            prefetch(B.GB[m], g * gcap + gc[g, L.GC_START])
-    m = n + 1
-    if m < N:
-        qc = B.QC[m]
-        for k in range(qc.shape[0]):
-            if qc[k, L.QC_SIZE] > 0:
-                slot = B.QB[m, 0, k, qc[k, L.QC_START]]
-                prefetch(B.CI[m], slot * L.N_CI)
-                prefetch(B.CF[m], slot * L.N_CF)
-        if B.I[m, L.I_HEAP_N] > 0:
-            obj = B.HI[m, 0, L.HI_OBJ]
-            kind = B.HI[m, 0, L.HI_KIND]
-            if kind == L.EV_ABANDON or kind == L.EV_REPEAT:
-                prefetch(B.CI[m], obj * L.N_CI)
-                prefetch(B.CF[m], obj * L.N_CF)
-            else:
-                prefetch(B.AI[m], obj * L.N_AI)
-                prefetch(B.AF[m], obj * L.N_AF)
-        gc = B.GC[m]
-        for g in range(gc.shape[0]):
-            if gc[g, L.GC_SIZE] > 0:
-                a = B.GB[m, g, gc[g, L.GC_START]]
-                prefetch(B.AI[m], a * L.N_AI)
-                prefetch(B.AF[m], a * L.N_AF)
-        slot = B.FREE[m, B.I[m, L.I_FREE_N] - 1]
-        prefetch(B.CI[m], slot * L.N_CI)
-        prefetch(B.CF[m], slot * L.N_CF)
+        prefetch(B.QB[m], 0)
 
 
 @compiled
