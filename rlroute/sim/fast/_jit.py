@@ -40,8 +40,8 @@ def inlined(fn: F) -> F:
     return cast(F, njit(**_OPTIONS, inline="always")(fn))
 
 
-@intrinsic  # type: ignore[misc]
-def prefetch(typingctx: Any, arr: Any, i: Any) -> Any:
+@intrinsic
+def _prefetch(typingctx: Any, arr: Any, i: Any) -> Any:
     """``prefetch(a, i)``: ask the CPU for the cache line of ``a``'s i-th element (flat index
     of a C-contiguous array), without waiting for it. No effect on any value; an address
     past the end is harmless (a prefetch never faults)."""
@@ -60,6 +60,10 @@ def prefetch(typingctx: Any, arr: Any, i: Any) -> Any:
         return context.get_dummy_value()
 
     return types.void(arr, i), codegen
+
+
+# Called only from compiled code, as prefetch(array, flat index).
+prefetch = cast(Callable[[Any, int], None], _prefetch)
 
 
 __all__ = ["compiled", "inlined", "prefetch"]
