@@ -15,8 +15,8 @@ import numpy as np
 
 from rlroute.envs.observation import CLIP, Observer
 from rlroute.sim.fast import layout as L
-from rlroute.sim.fast._jit import compiled
-from rlroute.sim.fast.batch import row, step_row
+from rlroute.sim.fast._jit import compiled, inlined
+from rlroute.sim.fast.batch import prefetch_rows, row, step_row
 from rlroute.sim.fast.routers import head_arrival
 
 
@@ -36,7 +36,7 @@ def obs_tables(observer: Observer) -> ObsTables:
     return ObsTables(**observer.tables(), wrap_up=observer.wrap_up)
 
 
-@compiled
+@inlined
 def observe_row(B, t, n: int, out) -> None:
     """Observer.__call__ on row n of the batch state ``B``, written to ``out[n]``."""
     s = row(B, n)
@@ -92,6 +92,7 @@ def step_observe(B, X, p, r, heads, actions, wc: bool, skip: bool, scale: float,
     later with :func:`observe_rows`)."""
     need = 0
     for n in range(X.STAT.shape[0]):
+        prefetch_rows(B, n)
         if X.DONE[n]:
             X.REW[n] = 0.0
             X.INV[n] = False

@@ -33,11 +33,11 @@ from rlroute.scenario import Scenario
 from rlroute.sim.arrivals import block_span, blocks_in_interval, draw_day_multipliers
 from rlroute.sim.engine import Simulator
 from rlroute.sim.fast import layout as L
-from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast._jit import compiled, inlined, prefetch
 from rlroute.sim.fast.loop import advance, room_ok, staff, step_assign
 from rlroute.sim.fast.report import build_report
 from rlroute.sim.fast.routers import compile_router
-from rlroute.sim.fast.simulator import _params, _state
+from rlroute.sim.fast.simulator import _grow_rows, _params, _state
 from rlroute.sim.kpis import KPIReport
 from rlroute.sim.streams import RandomStreams
 
@@ -47,6 +47,7 @@ PARKED, NEED_DRAW, NEED_ROOM, RUN = 0, 1, 2, 3
 # Extra.BKC columns: next block to open, blocks buffered, the open block ends its interval
 BK_NEXT, BK_COUNT, BK_LAST_OPEN = 0, 1, 2
 _MAX_BLOCKS = 16  # blocks buffered per row
+_SLOT_MAJOR = ("CF", "CI", "AF", "AI", "HI", "ARR")  # State tables of [capacity, fields]
 
 
 class Extra(NamedTuple):
@@ -104,13 +105,53 @@ def row(B, n: int):  # a State of views
 
 
 @compiled
+def prefetch_rows(B, n: int) -> None:
+    """Ask for the cache lines row n+2 and row n+1 are about to need, while row n runs.
+
+    At thousands of rows a row's state has left the caches by the time its turn comes back,
+    and its few dozen lines (scalars, heap top, next arrival, counters) are scattered over
+    the state's arrays: fetched one miss at a time they cost more than the row's events.
+    Row n+2 gets its fixed lines (scalars, queue and idle counters, heap top); row n+1, whose
+    scalars were asked for one row earlier, the lines they point to (next arrival, next free
+    call slot, the queue-length clock). Reads nothing the loop writes; changes no value.
+    """
+    N = B.F.shape[0]
+    m = n + 2
+    if m < N:
+        prefetch(B.F[m], 0)
+        im = B.I[m]
+        prefetch(im, 0)
+        prefetch(im, 8)
+        prefetch(im, 16)
+        prefetch(B.QC[m], 0)
+        prefetch(B.GC[m], 0)
+        prefetch(B.HT[m], 0)
+        prefetch(B.HI[m], 0)
+        prefetch(B.HI[m], 8)
+    m = n + 1
+    if m < N:
+        im = B.I[m]
+        pos = im[L.I_ARR_POS]
+        prefetch(B.ARR[m], pos * L.N_AR)
+        prefetch(B.ARR[m], pos * L.N_AR + L.N_AR - 1)
+        prefetch(B.FREE[m], im[L.I_FREE_N] - 1)
+        q = im[L.I_QTOTAL]
+        prefetch(B.QT[m], q)
+        prefetch(B.QTO[m], q)
+        prefetch(B.HT[m], 8)
+        prefetch(B.HI[m], 16)
+        prefetch(B.HI[m], 24)
+        prefetch(B.QB[m], 0)
+
+
+@compiled
 def _clear_row(B, X, n: int) -> None:
     """A fresh day's state for row n (the single-replication ``_state``, in place)."""
     B.F[n, :] = 0.0
     B.F[n, L.F_T_ARR] = INF
     B.I[n, :] = 0
     B.I[n, L.I_INTERVAL] = -1
-    cap = B.CF.shape[2]
+    cap = B.CF.shape[1]
     B.I[n, L.I_FREE_N] = cap
     B.I[n, L.I_UNARMED_SLOT] = -1
     B.I[n, L.I_UNARMED_ID] = -1
@@ -166,7 +207,7 @@ def _open_block(B, X, n: int, b: int) -> None:
     end = X.BKE[n, b]
     B.I[n, L.I_ARR_N] = end
     pos = B.I[n, L.I_ARR_POS]
-    B.F[n, L.F_T_ARR] = B.ARR[n, L.AR_T, pos] if pos < end else INF
+    B.F[n, L.F_T_ARR] = B.ARR[n, pos, L.AR_T] if pos < end else INF
 
 
 @compiled
@@ -213,7 +254,7 @@ def _finish(B, X, n: int) -> None:
         for j in range(B.QC[n, k, L.QC_SIZE]):
             idx = (B.QC[n, k, L.QC_START] + j) % cap
             slot, cid = B.QB[n, 0, k, idx], B.QB[n, 1, k, idx]
-            if B.CI[n, L.CI_ID, slot] == cid and B.CI[n, L.CI_STATE, slot] == L.WAITING:
+            if B.CI[n, slot, L.CI_ID] == cid and B.CI[n, slot, L.CI_STATE] == L.WAITING:
                 X.UNS[n, k] += 1
 
 
@@ -255,7 +296,7 @@ def fallback(X, p, n: int, a: int) -> int:
     return _only_valid(X, n)
 
 
-@compiled
+@inlined
 def _apply(B, p, n: int, a: int) -> None:
     if a == p.pk.shape[0]:
         B.I[n, L.I_HELD] = 1
@@ -263,7 +304,7 @@ def _apply(B, p, n: int, a: int) -> None:
         step_assign(row(B, n), p, a)
 
 
-@compiled
+@inlined
 def _drive_row(B, X, p, r, heads, n: int, wc: bool, skip: bool, scale: float) -> None:
     """Run row n until it parks (a decision epoch with a choice, or its day's end) or needs
     Python (the next arrival blocks, or more room)."""
@@ -316,6 +357,7 @@ def drive(B, X, p, r, heads, wc: bool, skip: bool, scale: float) -> int:
     """Drive every row with status RUN; returns the number of rows that need Python."""
     need = 0
     for n in range(X.STAT.shape[0]):
+        prefetch_rows(B, n)
         if X.STAT[n] == RUN:
             _drive_row(B, X, p, r, heads, n, wc, skip, scale)
             if X.STAT[n] != PARKED:
@@ -323,7 +365,7 @@ def drive(B, X, p, r, heads, wc: bool, skip: bool, scale: float) -> int:
     return need
 
 
-@compiled
+@inlined
 def step_row(B, X, p, r, heads, n: int, a: int, wc: bool, skip: bool, scale: float) -> bool:
     """Apply action a to live row n (the fallback replaces a masked one) and drive the row to
     its next stop; False if it needs Python first."""
@@ -347,6 +389,7 @@ def step_rows(B, X, p, r, heads, actions, wc: bool, skip: bool, scale: float) ->
     need Python."""
     need = 0
     for n in range(X.STAT.shape[0]):
+        prefetch_rows(B, n)
         if X.DONE[n]:
             X.REW[n] = 0.0
             X.INV[n] = False
@@ -434,10 +477,11 @@ class BatchSimulator:
         arrays = {}
         for name, a in zip(L.State._fields, one):
             shape = list(a.shape)
+            axis = 0 if name in _SLOT_MAJOR else -1  # the capacity axis
             if name in caps:
-                shape[-1] = caps[name]
+                shape[axis] = caps[name]
             elif name == "ARR":
-                shape[-1] = self._window
+                shape[axis] = self._window
             elif name in ("QB", "QT", "QTO"):
                 shape[-1] = 32
             arrays[name] = np.zeros((N, *shape), dtype=a.dtype)
@@ -667,14 +711,14 @@ class BatchSimulator:
             bids.append(bid)
             counts += np.bincount(bid, minlength=nb)
         total = int(counts.sum())
-        if total > self.state.ARR.shape[2]:
-            self.state = self.state._replace(ARR=_grow_last(self.state.ARR, 2 * total))
+        if total > self.state.ARR.shape[1]:
+            self.state = self.state._replace(ARR=_grow_rows(self.state.ARR, 2 * total))
         B, X = self.state, self.extra
         if total:
             t = np.concatenate(cols[L.AR_T])
             order = np.lexsort((t, np.concatenate(bids)))  # per block by time, stable by type
             for c_ in range(L.N_AR):
-                B.ARR[n, c_, :total] = np.concatenate(cols[c_])[order]
+                B.ARR[n, :total, c_] = np.concatenate(cols[c_])[order]
         ends = np.cumsum(counts)
         X.BKE[n, :nb] = ends
         X.BKT[n, :nb] = [b[2] for b in blocks]
@@ -693,13 +737,13 @@ class BatchSimulator:
         na = int(s.I[n, L.I_N_AGENTS])
         if s.HT.shape[1] - s.I[n, L.I_HEAP_N] < 2 * na + 4:
             size = 2 * (s.HT.shape[1] + 2 * na + 4)
-            s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_last(s.HI, size))
+            s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_rows(s.HI, size))
         if s.I[n, L.I_FREE_N] < na + 2:
-            old = s.CF.shape[2]
+            old = s.CF.shape[1]
             size = 2 * (old + na + 2)
             free = _grow_last(s.FREE, size)
             _extend_free(free, s.I, old, size)
-            s = s._replace(CF=_grow_last(s.CF, size), CI=_grow_last(s.CI, size, -1), FREE=free)
+            s = s._replace(CF=_grow_rows(s.CF, size), CI=_grow_rows(s.CI, size, -1), FREE=free)
         cap = s.QB.shape[3]
         if (cap - s.QC[n, :, L.QC_SIZE]).min() < 2:
             size = 2 * cap
@@ -777,4 +821,13 @@ class _RowView(NamedTuple):
     unserved: list[int]
 
 
-__all__ = ["BatchSimulator", "Extra", "drive", "fallback", "row", "step_row", "step_rows"]
+__all__ = [
+    "BatchSimulator",
+    "Extra",
+    "drive",
+    "fallback",
+    "prefetch_rows",
+    "row",
+    "step_row",
+    "step_rows",
+]

@@ -6,7 +6,9 @@ arrival block or asks a Python router in between). Scalars live in two small arr
 for floats, ``I`` for ints) indexed by the constants below. Calls are rows of a slot table
 recycled through a free list (memory stays flat in the horizon); a slot's ``call id`` tells a
 stale reference (an abandonment timer of a call since answered, a queue entry of a call that
-abandoned) from the slot's current call.
+abandoned) from the slot's current call. The tables the event loop reads one entry of at a time
+(call slots, agents, heap entries, arrivals) are entry-major, ``[capacity, fields]``: an
+entry's fields share a cache line, which is what a batch of thousands of rows is bound by.
 """
 
 from __future__ import annotations
@@ -25,26 +27,26 @@ I_BUSY, I_PRESENT, I_QTOTAL, I_ARR_POS, I_ARR_N, I_HEAP_N = 6, 7, 8, 9, 10, 11
 I_N_AGENTS, I_N_DECISIONS, I_FULL_CHECK, I_UNARMED_SLOT, I_UNARMED_ID = 12, 13, 14, 15, 16
 I_LOG_N, I_FREE_N, I_RAND_POS, I_RAND_N, I_QT_N, I_RECORD = 17, 18, 19, 20, 21, 22
 N_I = 23
-# ---- call slots: float rows (State.CF) and int rows (State.CI)
+# ---- call slots: float columns (State.CF) and int columns (State.CI)
 CF_ARRIVAL, CF_PATIENCE, CF_SERVICE_U, CF_RESOLVE_U, CF_REP_U, CF_REP_DELAY = 0, 1, 2, 3, 4, 5
 CF_WRAP_U, CF_BALK_U = 6, 7
 N_CF = 8
 CI_ID, CI_TYPE, CI_INTERVAL, CI_CUSTOMER, CI_IS_REPEAT, CI_STATE = 0, 1, 2, 3, 4, 5
 N_CI = 6
 WAITING, SERVED, ABANDONED = 0, 1, 2  # the reference's call states
-# ---- agents: float rows (State.AF) and int rows (State.AI)
+# ---- agents: float columns (State.AF) and int columns (State.AI)
 AF_IDLE_SINCE, AF_BUSY_TIME, AF_WRAP_UP_TIME, AF_WRAP = 0, 1, 2, 3
 N_AF = 4
 AI_GROUP, AI_N_SERVED, AI_LEAVING, AI_PRESENT, AI_IN_WRAP_UP, AI_TALKING = 0, 1, 2, 3, 4, 5
 N_AI = 6
-# ---- heap rows (State.HI; times in State.HT)
+# ---- heap columns (State.HI; times in State.HT)
 HI_SEQ, HI_KIND, HI_OBJ, HI_ID = 0, 1, 2, 3
 # event kinds, as in the reference
 EV_SERVICE_END, EV_ABANDON, EV_REPEAT, EV_TALK_END, EV_WRAP_END = 0, 1, 2, 3, 4
 # ---- queue rings (State.QC columns per type) and idle rings (State.GC columns per group)
 QC_START, QC_SIZE, QC_LEN = 0, 1, 2  # ring start, entries (stale included), waiting calls
 GC_START, GC_SIZE, GC_WRAP = 0, 1, 2  # ring start, idle agents (= idle_count), in wrap-up
-# ---- the arrival block (State.ARR rows)
+# ---- the arrival block (State.ARR columns)
 AR_T, AR_K, AR_PAT, AR_SU, AR_RU, AR_BU, AR_REPU, AR_REPD, AR_WRAP = 0, 1, 2, 3, 4, 5, 6, 7, 8
 N_AR = 9
 # ---- repeat-call table columns (State.REP[k, column, row]), in the contract's draw order
@@ -111,22 +113,22 @@ class State(NamedTuple):
 
     F: np.ndarray  # float64[N_F]
     I: np.ndarray  # noqa: E741 - int64[N_I]
-    CF: np.ndarray  # float64[N_CF, cap]: call slots
-    CI: np.ndarray  # int64[N_CI, cap]
+    CF: np.ndarray  # float64[cap, N_CF]: call slots (slot-major: a call's fields together)
+    CI: np.ndarray  # int64[cap, N_CI]
     FREE: np.ndarray  # int64[cap]: free call slots (a stack, I_FREE_N of them)
-    AF: np.ndarray  # float64[N_AF, cap]: agents
-    AI: np.ndarray  # int64[N_AI, cap]
+    AF: np.ndarray  # float64[cap, N_AF]: agents (agent-major)
+    AI: np.ndarray  # int64[cap, N_AI]
     HT: np.ndarray  # float64[cap]: event times of the heap
-    HI: np.ndarray  # int64[4, cap]: seq, kind, object (agent or call slot), call id
+    HI: np.ndarray  # int64[cap, 4]: seq, kind, object (agent or call slot), call id
     QB: np.ndarray  # int64[2, K, cap]: queue rings of (call slot, call id)
     QC: np.ndarray  # int64[K, 3]
     GB: np.ndarray  # int64[G, cap]: idle rings of agents, longest idle first
     GC: np.ndarray  # int64[G, 3]
-    ARR: np.ndarray  # float64[N_AR, cap]: the arrival block, sorted by time
+    ARR: np.ndarray  # float64[cap, N_AR]: the arrival block, sorted by time (call-major)
     REP: np.ndarray  # float64[K, N_RP, cap]: repeat-call rows (ring)
     REPC: np.ndarray  # int64[K, 2]: rows taken, rows drawn
-    CNT: np.ndarray  # int64[N_C, K, n_intervals]
-    SUM: np.ndarray  # float64[N_S, K, n_intervals]
+    CNT: np.ndarray  # int64[K, n_intervals, N_C]: a (type, interval)'s counters together
+    SUM: np.ndarray  # float64[K, n_intervals, N_S]
     HIST: np.ndarray  # int64[K, HIST_MAX_S + 1]
     QT: np.ndarray  # float64[cap]: time at each total queue length
     QTO: np.ndarray  # int64[cap]: order in which each length was first seen (-1: never)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast._jit import compiled, inlined
 from rlroute.sim.fast.dists import ppf
 from rlroute.sim.fast.layout import (
     ABANDONED,
@@ -201,16 +201,16 @@ def _log(
 ) -> int:
     n = s.I[I_LOG_N]
     s.I[I_LOG_N] = n + 1
-    s.LF[LF_ARRIVAL, n] = s.CF[CF_ARRIVAL, slot]
+    s.LF[LF_ARRIVAL, n] = s.CF[slot, CF_ARRIVAL]
     s.LF[LF_WAIT, n] = wait
-    s.LF[LF_PATIENCE, n] = s.CF[CF_PATIENCE, slot]
+    s.LF[LF_PATIENCE, n] = s.CF[slot, CF_PATIENCE]
     s.LF[LF_T, n] = t
     s.LF[LF_HANDLE, n] = handle
     s.LF[LF_WRAP_UP, n] = 0.0 if outcome == OUT_ANSWERED else math.nan
-    s.LI[LI_CALL_ID, n] = s.CI[CI_ID, slot]
-    s.LI[LI_CUSTOMER, n] = s.CI[CI_CUSTOMER, slot]
-    s.LI[LI_TYPE, n] = s.CI[CI_TYPE, slot]
-    s.LI[LI_IS_REPEAT, n] = s.CI[CI_IS_REPEAT, slot]
+    s.LI[LI_CALL_ID, n] = s.CI[slot, CI_ID]
+    s.LI[LI_CUSTOMER, n] = s.CI[slot, CI_CUSTOMER]
+    s.LI[LI_TYPE, n] = s.CI[slot, CI_TYPE]
+    s.LI[LI_IS_REPEAT, n] = s.CI[slot, CI_IS_REPEAT]
     s.LI[LI_OUTCOME, n] = outcome
     s.LI[LI_GROUP, n] = g
     s.LI[LI_AGENT, n] = agent
@@ -229,11 +229,11 @@ def _balks(s, p, k: int, balk_u: float) -> bool:
 
 @compiled
 def _balk(s, p, slot: int) -> None:
-    k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
-    s.CI[CI_STATE, slot] = ABANDONED
+    k, i = s.CI[slot, CI_TYPE], s.CI[slot, CI_INTERVAL]
+    s.CI[slot, CI_STATE] = ABANDONED
     s.F[F_COST] += p.cost_abandon[k]
-    s.CNT[C_BALKED, k, i] += 1
-    s.CNT[C_ABANDONED_WITHIN, k, i] += 1
+    s.CNT[k, i, C_BALKED] += 1
+    s.CNT[k, i, C_ABANDONED_WITHIN] += 1
     if s.I[I_RECORD]:
         _log(s, slot, OUT_BALKED, 0.0, s.F[F_NOW], math.nan, -1, -1, 0)
     free_call(s, slot)
@@ -241,7 +241,7 @@ def _balk(s, p, slot: int) -> None:
 
 @compiled
 def _join(s, p, k: int, slot: int) -> None:
-    queue_append(s, k, slot, s.CI[CI_ID, slot])
+    queue_append(s, k, slot, s.CI[slot, CI_ID])
     s.QC[k, QC_LEN] += 1
     s.I[I_QTOTAL] += 1
     s.F[F_WAIT_RATE] += p.cost_wait[k]
@@ -250,11 +250,11 @@ def _join(s, p, k: int, slot: int) -> None:
 @compiled
 def _offer(s, p, slot: int) -> bool:
     """A repeat call arrives: it balks (False) or joins its queue (True)."""
-    k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
-    s.CNT[C_OFFERED, k, i] += 1
-    if s.CI[CI_IS_REPEAT, slot]:
-        s.CNT[C_REPEATS, k, i] += 1
-    if p.can_balk[k] and _balks(s, p, k, s.CF[CF_BALK_U, slot]):
+    k, i = s.CI[slot, CI_TYPE], s.CI[slot, CI_INTERVAL]
+    s.CNT[k, i, C_OFFERED] += 1
+    if s.CI[slot, CI_IS_REPEAT]:
+        s.CNT[k, i, C_REPEATS] += 1
+    if p.can_balk[k] and _balks(s, p, k, s.CF[slot, CF_BALK_U]):
         _balk(s, p, slot)
         return False
     _join(s, p, k, slot)
@@ -263,18 +263,18 @@ def _offer(s, p, slot: int) -> bool:
 
 @compiled
 def _abandon(s, p, slot: int) -> None:
-    k, i = s.CI[CI_TYPE, slot], s.CI[CI_INTERVAL, slot]
-    s.CI[CI_STATE, slot] = ABANDONED
+    k, i = s.CI[slot, CI_TYPE], s.CI[slot, CI_INTERVAL]
+    s.CI[slot, CI_STATE] = ABANDONED
     s.QC[k, QC_LEN] -= 1
     s.I[I_QTOTAL] -= 1
     s.F[F_WAIT_RATE] -= p.cost_wait[k]
     s.F[F_COST] += p.cost_abandon[k]
     now = s.F[F_NOW]
-    wait = now - s.CF[CF_ARRIVAL, slot]
-    s.CNT[C_ABANDONED, k, i] += 1
+    wait = now - s.CF[slot, CF_ARRIVAL]
+    s.CNT[k, i, C_ABANDONED] += 1
     if wait <= p.target[k]:
-        s.CNT[C_ABANDONED_WITHIN, k, i] += 1
-    s.SUM[S_WAIT_ALL, k, i] += wait
+        s.CNT[k, i, C_ABANDONED_WITHIN] += 1
+    s.SUM[k, i, S_WAIT_ALL] += wait
     if s.I[I_RECORD]:
         _log(s, slot, OUT_ABANDONED, wait, now, math.nan, -1, -1, 0)
     free_call(s, slot)
@@ -289,24 +289,24 @@ def _schedule_repeat(s, p, k: int, customer: int, t_back: float) -> None:
     s.REPC[k, 0] = row + 1
     j = row % s.REP.shape[2]
     slot = alloc_call(s)
-    s.CI[CI_ID, slot] = cid
-    s.CI[CI_TYPE, slot] = k
-    s.CI[CI_INTERVAL, slot] = min(int(t_back // p.consts[1]), p.n_intervals - 1)
-    s.CI[CI_CUSTOMER, slot] = customer
-    s.CI[CI_IS_REPEAT, slot] = 1
-    s.CI[CI_STATE, slot] = WAITING
-    s.CF[CF_ARRIVAL, slot] = t_back
-    s.CF[CF_PATIENCE, slot] = s.REP[k, RP_PAT, j]
-    s.CF[CF_SERVICE_U, slot] = s.REP[k, RP_SU, j]
-    s.CF[CF_RESOLVE_U, slot] = s.REP[k, RP_RU, j]
-    s.CF[CF_BALK_U, slot] = s.REP[k, RP_BU, j]
-    s.CF[CF_REP_U, slot] = s.REP[k, RP_REPU, j]
-    s.CF[CF_REP_DELAY, slot] = s.REP[k, RP_REPD, j]
-    s.CF[CF_WRAP_U, slot] = s.REP[k, RP_WRAP, j]
+    s.CI[slot, CI_ID] = cid
+    s.CI[slot, CI_TYPE] = k
+    s.CI[slot, CI_INTERVAL] = min(int(t_back // p.consts[1]), p.n_intervals - 1)
+    s.CI[slot, CI_CUSTOMER] = customer
+    s.CI[slot, CI_IS_REPEAT] = 1
+    s.CI[slot, CI_STATE] = WAITING
+    s.CF[slot, CF_ARRIVAL] = t_back
+    s.CF[slot, CF_PATIENCE] = s.REP[k, RP_PAT, j]
+    s.CF[slot, CF_SERVICE_U] = s.REP[k, RP_SU, j]
+    s.CF[slot, CF_RESOLVE_U] = s.REP[k, RP_RU, j]
+    s.CF[slot, CF_BALK_U] = s.REP[k, RP_BU, j]
+    s.CF[slot, CF_REP_U] = s.REP[k, RP_REPU, j]
+    s.CF[slot, CF_REP_DELAY] = s.REP[k, RP_REPD, j]
+    s.CF[slot, CF_WRAP_U] = s.REP[k, RP_WRAP, j]
     heap_push(s, t_back, EV_REPEAT, slot, cid)
 
 
-@compiled
+@inlined
 def assign(s, p, k: int, g: int) -> None:
     """The reference's ``_assign(k, g, None)``: the oldest waiting call of type k to the
     longest-idle agent of group g, with the answer's KPIs, cost, log and follow-up events."""
@@ -316,72 +316,72 @@ def assign(s, p, k: int, g: int) -> None:
     s.QC[k, QC_LEN] -= 1
     s.I[I_QTOTAL] -= 1
     s.F[F_WAIT_RATE] -= p.cost_wait[k]
-    s.CI[CI_STATE, slot] = SERVED
-    wait = now - s.CF[CF_ARRIVAL, slot]
-    handle = ppf(p.ppf_kind[k, g], p.ppf_par[k, g], s.CF[CF_SERVICE_U, slot], p.emp_vals, p.emp_cum)
-    i = s.CI[CI_INTERVAL, slot]
+    s.CI[slot, CI_STATE] = SERVED
+    wait = now - s.CF[slot, CF_ARRIVAL]
+    handle = ppf(p.ppf_kind[k, g], p.ppf_par[k, g], s.CF[slot, CF_SERVICE_U], p.emp_vals, p.emp_cum)
+    i = s.CI[slot, CI_INTERVAL]
     if p.has_mult[k]:
         handle *= p.mult[k, i]
-    resolved = s.CF[CF_RESOLVE_U, slot] < p.fcr[k, g]
-    s.CNT[C_ANSWERED, k, i] += 1
+    resolved = s.CF[slot, CF_RESOLVE_U] < p.fcr[k, g]
+    s.CNT[k, i, C_ANSWERED] += 1
     if wait > p.target[k]:
         s.F[F_COST] += p.cost_sl_miss[k]
     else:
-        s.CNT[C_WITHIN, k, i] += 1
+        s.CNT[k, i, C_WITHIN] += 1
     if resolved:
-        s.CNT[C_RESOLVED, k, i] += 1
+        s.CNT[k, i, C_RESOLVED] += 1
     else:
         s.F[F_COST] += p.cost_unresolved[k]
-    s.SUM[S_WAIT_ANSWERED, k, i] += wait
-    s.SUM[S_WAIT_ALL, k, i] += wait
-    s.SUM[S_HANDLE, k, i] += handle
+    s.SUM[k, i, S_WAIT_ANSWERED] += wait
+    s.SUM[k, i, S_WAIT_ALL] += wait
+    s.SUM[k, i, S_HANDLE] += handle
     s.HIST[k, int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
     if wait == 0.0:
-        s.CNT[C_IMMEDIATE, k, i] += 1
+        s.CNT[k, i, C_IMMEDIATE] += 1
     row = -1
     if s.I[I_RECORD]:
         row = _log(s, slot, OUT_ANSWERED, wait, now, handle, g, agent, 1 if resolved else 0)
-    s.AI[AI_TALKING, agent] = 1
-    s.AI[AI_N_SERVED, agent] += 1
+    s.AI[agent, AI_TALKING] = 1
+    s.AI[agent, AI_N_SERVED] += 1
     s.I[I_BUSY] += 1
     wk = p.wrap_kind[k, g]
     if wk == D_NONE:
-        s.AF[AF_BUSY_TIME, agent] += handle
+        s.AF[agent, AF_BUSY_TIME] += handle
         heap_push(s, now + handle, EV_SERVICE_END, agent, 0)
     else:
-        wrap = ppf(wk, p.wrap_par[k, g], s.CF[CF_WRAP_U, slot], p.emp_vals, p.emp_cum)
-        s.AF[AF_WRAP, agent] = wrap
-        s.AF[AF_BUSY_TIME, agent] += handle + wrap
-        s.AF[AF_WRAP_UP_TIME, agent] += wrap
-        s.SUM[S_WRAP_UP, k, i] += wrap
+        wrap = ppf(wk, p.wrap_par[k, g], s.CF[slot, CF_WRAP_U], p.emp_vals, p.emp_cum)
+        s.AF[agent, AF_WRAP] = wrap
+        s.AF[agent, AF_BUSY_TIME] += handle + wrap
+        s.AF[agent, AF_WRAP_UP_TIME] += wrap
+        s.SUM[k, i, S_WRAP_UP] += wrap
         if row >= 0:
             s.LF[LF_WRAP_UP, row] = wrap
         heap_push(s, now + handle, EV_TALK_END, agent, 0)
-    if not resolved and p.has_rep[k] and s.CF[CF_REP_U, slot] < p.rep_prob[k]:
-        t_back = now + handle + s.CF[CF_REP_DELAY, slot]
+    if not resolved and p.has_rep[k] and s.CF[slot, CF_REP_U] < p.rep_prob[k]:
+        t_back = now + handle + s.CF[slot, CF_REP_DELAY]
         if t_back < p.consts[0]:
-            _schedule_repeat(s, p, k, s.CI[CI_CUSTOMER, slot], t_back)
+            _schedule_repeat(s, p, k, s.CI[slot, CI_CUSTOMER], t_back)
     free_call(s, slot)
 
 
 @compiled
 def _after_call(s, p, kind: int, agent: int) -> bool:
-    g = s.AI[AI_GROUP, agent]
+    g = s.AI[agent, AI_GROUP]
     if kind == EV_TALK_END:
-        s.AI[AI_TALKING, agent] = 0
-        s.AI[AI_IN_WRAP_UP, agent] = 1
+        s.AI[agent, AI_TALKING] = 0
+        s.AI[agent, AI_IN_WRAP_UP] = 1
         s.GC[g, GC_WRAP] += 1
-        heap_push(s, s.F[F_NOW] + s.AF[AF_WRAP, agent], EV_WRAP_END, agent, 0)
+        heap_push(s, s.F[F_NOW] + s.AF[agent, AF_WRAP], EV_WRAP_END, agent, 0)
         return False
-    s.AI[AI_IN_WRAP_UP, agent] = 0
+    s.AI[agent, AI_IN_WRAP_UP] = 0
     s.GC[g, GC_WRAP] -= 1
     s.I[I_BUSY] -= 1
-    if s.AI[AI_LEAVING, agent]:
-        s.AI[AI_LEAVING, agent] = 0
-        s.AI[AI_PRESENT, agent] = 0
+    if s.AI[agent, AI_LEAVING]:
+        s.AI[agent, AI_LEAVING] = 0
+        s.AI[agent, AI_PRESENT] = 0
         s.I[I_PRESENT] -= 1
         return False
-    s.AF[AF_IDLE_SINCE, agent] = s.F[F_NOW]
+    s.AF[agent, AF_IDLE_SINCE] = s.F[F_NOW]
     idle_append(s, g, agent)
     for j in range(p.tog_n[g]):  # noqa: SIM110
         if s.QC[p.tog[g, j], QC_LEN]:
@@ -395,31 +395,31 @@ def staff(s, g: int, target: int) -> None:
     na = s.I[I_N_AGENTS]
     on_duty = 0
     for a in range(na):
-        if s.AI[AI_GROUP, a] == g and s.AI[AI_PRESENT, a] and not s.AI[AI_LEAVING, a]:
+        if s.AI[a, AI_GROUP] == g and s.AI[a, AI_PRESENT] and not s.AI[a, AI_LEAVING]:
             on_duty += 1
     diff = target - on_duty
     if diff > 0:
         for a in range(na):
-            if diff and s.AI[AI_GROUP, a] == g and s.AI[AI_PRESENT, a] and s.AI[AI_LEAVING, a]:
-                s.AI[AI_LEAVING, a] = 0
+            if diff and s.AI[a, AI_GROUP] == g and s.AI[a, AI_PRESENT] and s.AI[a, AI_LEAVING]:
+                s.AI[a, AI_LEAVING] = 0
                 diff -= 1
         for _ in range(diff):
             a = s.I[I_N_AGENTS]
             s.I[I_N_AGENTS] = a + 1
-            for row in range(s.AI.shape[0]):
-                s.AI[row, a] = 0
-            for row in range(s.AF.shape[0]):
-                s.AF[row, a] = 0.0
-            s.AI[AI_GROUP, a] = g
-            s.AI[AI_PRESENT, a] = 1
-            s.AF[AF_IDLE_SINCE, a] = s.F[F_NOW]
+            for row in range(s.AI.shape[1]):
+                s.AI[a, row] = 0
+            for row in range(s.AF.shape[1]):
+                s.AF[a, row] = 0.0
+            s.AI[a, AI_GROUP] = g
+            s.AI[a, AI_PRESENT] = 1
+            s.AF[a, AF_IDLE_SINCE] = s.F[F_NOW]
             idle_append(s, g, a)
             s.I[I_PRESENT] += 1
     elif diff < 0:
         remove = -diff
         while remove and s.GC[g, GC_SIZE]:
             a = idle_pop(s, g)  # the most recently idle go first
-            s.AI[AI_PRESENT, a] = 0
+            s.AI[a, AI_PRESENT] = 0
             s.I[I_PRESENT] -= 1
             remove -= 1
         # Then the busy (talking or in wrap-up) agents on duty, by id; those just sent home
@@ -428,17 +428,17 @@ def staff(s, g: int, target: int) -> None:
             if not remove:
                 break
             if (
-                s.AI[AI_GROUP, a] == g
-                and s.AI[AI_PRESENT, a]
-                and not s.AI[AI_LEAVING, a]
-                and (s.AI[AI_TALKING, a] or s.AI[AI_IN_WRAP_UP, a])
+                s.AI[a, AI_GROUP] == g
+                and s.AI[a, AI_PRESENT]
+                and not s.AI[a, AI_LEAVING]
+                and (s.AI[a, AI_TALKING] or s.AI[a, AI_IN_WRAP_UP])
             ):
-                s.AI[AI_LEAVING, a] = 1
+                s.AI[a, AI_LEAVING] = 1
                 remove -= 1
 
 
 # ------------------------------------------------------------------ decisions
-@compiled
+@inlined
 def _decide(s, p, r) -> bool:
     """Atomic decisions at one instant until the router holds or nothing is assignable;
     True if the router held while an assignment was possible."""
@@ -456,10 +456,10 @@ def _decide(s, p, r) -> bool:
 @compiled
 def _arm(s, slot: int, cid: int) -> None:
     if is_waiting(s, slot, cid):
-        heap_push(s, s.CF[CF_ARRIVAL, slot] + s.CF[CF_PATIENCE, slot], EV_ABANDON, slot, cid)
+        heap_push(s, s.CF[slot, CF_ARRIVAL] + s.CF[slot, CF_PATIENCE], EV_ABANDON, slot, cid)
 
 
-@compiled
+@inlined
 def advance(s, p, r, entry: int) -> int:
     """Run events until the next stop (see the module docstring); returns an ``ST_*`` code.
 
@@ -532,17 +532,17 @@ def advance(s, p, r, entry: int) -> int:
             if ev == 0:
                 kind, obj, cid = heap_pop(s)
                 if kind == EV_SERVICE_END:
-                    s.AI[AI_TALKING, obj] = 0
+                    s.AI[obj, AI_TALKING] = 0
                     I[I_BUSY] -= 1
-                    if s.AI[AI_LEAVING, obj]:
-                        s.AI[AI_LEAVING, obj] = 0
-                        s.AI[AI_PRESENT, obj] = 0
+                    if s.AI[obj, AI_LEAVING]:
+                        s.AI[obj, AI_LEAVING] = 0
+                        s.AI[obj, AI_PRESENT] = 0
                         I[I_PRESENT] -= 1
                         if not full_check:
                             continue
                     else:
-                        g = s.AI[AI_GROUP, obj]
-                        s.AF[AF_IDLE_SINCE, obj] = t
+                        g = s.AI[obj, AI_GROUP]
+                        s.AF[obj, AF_IDLE_SINCE] = t
                         idle_append(s, g, obj)
                         if not full_check:
                             found = False
@@ -558,38 +558,38 @@ def advance(s, p, r, entry: int) -> int:
                     if not full_check:
                         continue
                 elif kind == EV_REPEAT:
-                    if _offer(s, p, obj) and s.CF[CF_PATIENCE, obj] < INF:
+                    if _offer(s, p, obj) and s.CF[obj, CF_PATIENCE] < INF:
                         joined, joined_id = obj, cid
                     full_check = True
                 elif not _after_call(s, p, kind, obj) and not full_check:
                     continue
             elif ev == 1:
                 pos = I[I_ARR_POS]
-                k = int(s.ARR[AR_K, pos])
-                patience = s.ARR[AR_PAT, pos]
+                k = int(s.ARR[pos, AR_K])
+                patience = s.ARR[pos, AR_PAT]
                 pos += 1
                 I[I_ARR_POS] = pos
-                F[F_T_ARR] = s.ARR[AR_T, pos] if pos < I[I_ARR_N] else INF
+                F[F_T_ARR] = s.ARR[pos, AR_T] if pos < I[I_ARR_N] else INF
                 cid = I[I_NEXT_CALL_ID]
                 I[I_NEXT_CALL_ID] = cid + 1
                 slot = alloc_call(s)
                 interval = I[I_INTERVAL]
-                s.CI[CI_ID, slot] = cid
-                s.CI[CI_TYPE, slot] = k
-                s.CI[CI_INTERVAL, slot] = interval
-                s.CI[CI_CUSTOMER, slot] = cid
-                s.CI[CI_IS_REPEAT, slot] = 0
-                s.CI[CI_STATE, slot] = WAITING
-                s.CF[CF_ARRIVAL, slot] = t
-                s.CF[CF_PATIENCE, slot] = patience
-                s.CF[CF_SERVICE_U, slot] = s.ARR[AR_SU, pos - 1]
-                s.CF[CF_RESOLVE_U, slot] = s.ARR[AR_RU, pos - 1]
-                s.CF[CF_BALK_U, slot] = s.ARR[AR_BU, pos - 1]
-                s.CF[CF_REP_U, slot] = s.ARR[AR_REPU, pos - 1]
-                s.CF[CF_REP_DELAY, slot] = s.ARR[AR_REPD, pos - 1]
-                s.CF[CF_WRAP_U, slot] = s.ARR[AR_WRAP, pos - 1]
-                s.CNT[C_OFFERED, k, interval] += 1
-                if p.can_balk[k] and _balks(s, p, k, s.ARR[AR_BU, pos - 1]):
+                s.CI[slot, CI_ID] = cid
+                s.CI[slot, CI_TYPE] = k
+                s.CI[slot, CI_INTERVAL] = interval
+                s.CI[slot, CI_CUSTOMER] = cid
+                s.CI[slot, CI_IS_REPEAT] = 0
+                s.CI[slot, CI_STATE] = WAITING
+                s.CF[slot, CF_ARRIVAL] = t
+                s.CF[slot, CF_PATIENCE] = patience
+                s.CF[slot, CF_SERVICE_U] = s.ARR[pos - 1, AR_SU]
+                s.CF[slot, CF_RESOLVE_U] = s.ARR[pos - 1, AR_RU]
+                s.CF[slot, CF_BALK_U] = s.ARR[pos - 1, AR_BU]
+                s.CF[slot, CF_REP_U] = s.ARR[pos - 1, AR_REPU]
+                s.CF[slot, CF_REP_DELAY] = s.ARR[pos - 1, AR_REPD]
+                s.CF[slot, CF_WRAP_U] = s.ARR[pos - 1, AR_WRAP]
+                s.CNT[k, interval, C_OFFERED] += 1
+                if p.can_balk[k] and _balks(s, p, k, s.ARR[pos - 1, AR_BU]):
                     _balk(s, p, slot)
                     if not full_check:
                         continue
@@ -625,7 +625,7 @@ def advance(s, p, r, entry: int) -> int:
             joined = -1
 
 
-@compiled
+@inlined
 def step_assign(s, p, a: int) -> None:
     """Apply an assignment chosen outside (a Python router at an epoch)."""
     assign(s, p, p.pk[a], p.pg[a])

@@ -94,9 +94,9 @@ def build_report(sim: FastSimulator) -> KPIReport:
     s = sim.state
     st = StatsCollector(sim.scenario)
     for name, row in _COUNTER_ROWS.items():
-        st.count[name] = s.CNT[row].tolist()
+        st.count[name] = s.CNT[:, :, row].tolist()
     for name, row in _SUM_ROWS.items():
-        st.sum[name] = s.SUM[row].tolist()
+        st.sum[name] = s.SUM[:, :, row].tolist()
     st.wait_hist = s.HIST.tolist()
     st.interval_busy = list(sim.interval_busy)
     st.interval_present = list(sim.interval_present)
@@ -105,10 +105,10 @@ def build_report(sim: FastSimulator) -> KPIReport:
     na = int(s.I[I_N_AGENTS])
     agents = [
         SimpleNamespace(
-            group=int(s.AI[AI_GROUP, a]),
-            busy_time=float(s.AF[AF_BUSY_TIME, a]),
-            wrap_up_time=float(s.AF[AF_WRAP_UP_TIME, a]),
-            n_served=int(s.AI[AI_N_SERVED, a]),
+            group=int(s.AI[a, AI_GROUP]),
+            busy_time=float(s.AF[a, AF_BUSY_TIME]),
+            wrap_up_time=float(s.AF[a, AF_WRAP_UP_TIME]),
+            n_served=int(s.AI[a, AI_N_SERVED]),
         )
         for a in range(na)
     ]

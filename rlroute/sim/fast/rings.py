@@ -27,37 +27,42 @@ INF = math.inf
 
 
 # ---- the event heap: a binary min-heap on (time, sequence number), as the reference's heapq
-# of (time, seq, kind, object) tuples (sequence numbers are unique, so the order is the same).
+# of (time, seq, kind, object) tuples (sequence numbers are unique, so the order is the same:
+# the heap's shape may differ from heapq's, the order in which events come out cannot). Sifts
+# move a hole instead of swapping entries.
 @compiled
 def _less(s, i: int, j: int) -> bool:
     ti, tj = s.HT[i], s.HT[j]
-    return ti < tj or (ti == tj and s.HI[HI_SEQ, i] < s.HI[HI_SEQ, j])
+    return ti < tj or (ti == tj and s.HI[i, HI_SEQ] < s.HI[j, HI_SEQ])
 
 
 @compiled
-def _swap(s, i: int, j: int) -> None:
-    s.HT[i], s.HT[j] = s.HT[j], s.HT[i]
+def _move(s, src: int, dst: int) -> None:
+    s.HT[dst] = s.HT[src]
     for r in range(4):
-        s.HI[r, i], s.HI[r, j] = s.HI[r, j], s.HI[r, i]
+        s.HI[dst, r] = s.HI[src, r]
 
 
 @compiled
 def heap_push(s, t: float, kind: int, obj: int, cid: int) -> None:
     n = s.I[I_HEAP_N]
-    s.HT[n] = t
-    s.HI[HI_SEQ, n] = s.I[I_SEQ]
-    s.I[I_SEQ] += 1
-    s.HI[HI_KIND, n] = kind
-    s.HI[HI_OBJ, n] = obj
-    s.HI[HI_ID, n] = cid
+    seq = s.I[I_SEQ]
+    s.I[I_SEQ] = seq + 1
     s.I[I_HEAP_N] = n + 1
+    # The new entry has the largest sequence number, so it goes above a parent only if its
+    # time is strictly earlier.
     while n > 0:
         parent = (n - 1) >> 1
-        if _less(s, n, parent):
-            _swap(s, n, parent)
+        if t < s.HT[parent]:
+            _move(s, parent, n)
             n = parent
         else:
             break
+    s.HT[n] = t
+    s.HI[n, HI_SEQ] = seq
+    s.HI[n, HI_KIND] = kind
+    s.HI[n, HI_OBJ] = obj
+    s.HI[n, HI_ID] = cid
 
 
 @compiled
@@ -68,26 +73,31 @@ def heap_top(s) -> float:
 @compiled
 def heap_pop(s) -> tuple[int, int, int]:
     """Remove the earliest event; returns its (kind, object, call id)."""
-    kind, obj, cid = s.HI[HI_KIND, 0], s.HI[HI_OBJ, 0], s.HI[HI_ID, 0]
+    kind, obj, cid = s.HI[0, HI_KIND], s.HI[0, HI_OBJ], s.HI[0, HI_ID]
     n = s.I[I_HEAP_N] - 1
     s.I[I_HEAP_N] = n
     if n > 0:
-        s.HT[0] = s.HT[n]
-        for r in range(4):
-            s.HI[r, 0] = s.HI[r, n]
+        # the last entry sinks from the root through a hole
+        t, seq = s.HT[n], s.HI[n, HI_SEQ]
+        lk, lo, li = s.HI[n, HI_KIND], s.HI[n, HI_OBJ], s.HI[n, HI_ID]
         i = 0
         while True:
-            left = 2 * i + 1
-            if left >= n:
+            c = 2 * i + 1
+            if c >= n:
                 break
-            c = left
-            if left + 1 < n and _less(s, left + 1, left):
-                c = left + 1
-            if _less(s, c, i):
-                _swap(s, c, i)
+            if c + 1 < n and _less(s, c + 1, c):
+                c += 1
+            tc = s.HT[c]
+            if tc < t or (tc == t and s.HI[c, HI_SEQ] < seq):
+                _move(s, c, i)
                 i = c
             else:
                 break
+        s.HT[i] = t
+        s.HI[i, HI_SEQ] = seq
+        s.HI[i, HI_KIND] = lk
+        s.HI[i, HI_OBJ] = lo
+        s.HI[i, HI_ID] = li
     return kind, obj, cid
 
 
@@ -107,7 +117,7 @@ def free_call(s, slot: int) -> None:
 
 @compiled
 def is_waiting(s, slot: int, cid: int) -> bool:
-    return slot >= 0 and s.CI[CI_ID, slot] == cid and s.CI[CI_STATE, slot] == WAITING
+    return slot >= 0 and s.CI[slot, CI_ID] == cid and s.CI[slot, CI_STATE] == WAITING
 
 
 # ---- queue rings of (slot, call id) per type; stale entries are skipped at the head

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from rlroute.sim.fast._jit import compiled
+from rlroute.sim.fast._jit import compiled, inlined
 from rlroute.sim.fast.layout import (
     AF_IDLE_SINCE,
     CF_ARRIVAL,
@@ -45,14 +45,14 @@ INF = math.inf
 @compiled
 def head_arrival(s, k: int) -> float:
     slot = queue_head(s, k)
-    return s.CF[CF_ARRIVAL, slot] if slot >= 0 else INF
+    return s.CF[slot, CF_ARRIVAL] if slot >= 0 else INF
 
 
 @compiled
 def longest_idle_since(s, g: int) -> float:
     if s.GC[g, GC_SIZE] == 0:
         return INF
-    return s.AF[AF_IDLE_SINCE, s.GB[g, s.GC[g, GC_START]]]
+    return s.AF[s.GB[g, s.GC[g, GC_START]], AF_IDLE_SINCE]
 
 
 @compiled
@@ -65,7 +65,7 @@ def _before(a0: float, a1: float, a2: float, b0: float, b1: float, b2: float) ->
     return a2 < b2
 
 
-@compiled
+@inlined
 def act(s, p, r) -> int:
     """The compiled router's action (an index into the pairs, or HOLD = number of pairs)."""
     n_pairs = p.pk.shape[0]

@@ -168,22 +168,22 @@ def _state(K: int, G: int, n_int: int, agents: int, record: bool) -> L.State:
     return L.State(
         F=F,
         I=I,
-        CF=np.zeros((L.N_CF, calls)),
-        CI=np.full((L.N_CI, calls), -1, dtype=np.int64),
+        CF=np.zeros((calls, L.N_CF)),
+        CI=np.full((calls, L.N_CI), -1, dtype=np.int64),
         FREE=np.arange(calls - 1, -1, -1, dtype=np.int64),
-        AF=np.zeros((L.N_AF, agents)),
-        AI=np.zeros((L.N_AI, agents), dtype=np.int64),
+        AF=np.zeros((agents, L.N_AF)),
+        AI=np.zeros((agents, L.N_AI), dtype=np.int64),
         HT=np.zeros(heap),
-        HI=np.zeros((4, heap), dtype=np.int64),
+        HI=np.zeros((heap, 4), dtype=np.int64),
         QB=np.zeros((2, K, queue), dtype=np.int64),
         QC=np.zeros((K, 3), dtype=np.int64),
         GB=np.zeros((G, agents), dtype=np.int64),
         GC=np.zeros((G, 3), dtype=np.int64),
-        ARR=np.zeros((L.N_AR, 1)),
+        ARR=np.zeros((1, L.N_AR)),
         REP=np.zeros((K, L.N_RP, 2 * L.REPEAT_BLOCK)),
         REPC=np.zeros((K, 2), dtype=np.int64),
-        CNT=np.zeros((L.N_C, K, n_int), dtype=np.int64),
-        SUM=np.zeros((L.N_S, K, n_int)),
+        CNT=np.zeros((K, n_int, L.N_C), dtype=np.int64),
+        SUM=np.zeros((K, n_int, L.N_S)),
         HIST=np.zeros((K, HIST_MAX_S + 1), dtype=np.int64),
         QT=np.zeros(256),
         QTO=np.full(256, -1, dtype=np.int64),
@@ -195,6 +195,13 @@ def _state(K: int, G: int, n_int: int, agents: int, record: bool) -> L.State:
 def _grow_last(a: np.ndarray, size: int, fill: float = 0) -> np.ndarray:
     out = np.full((*a.shape[:-1], size), fill, dtype=a.dtype)
     out[..., : a.shape[-1]] = a
+    return out
+
+
+def _grow_rows(a: np.ndarray, size: int, fill: float = 0) -> np.ndarray:
+    """``a`` with its second-to-last axis (the slot axis of a slot-major table) grown."""
+    out = np.full((*a.shape[:-2], size, a.shape[-1]), fill, dtype=a.dtype)
+    out[..., : a.shape[-2], :] = a
     return out
 
 
@@ -344,7 +351,7 @@ class FastSimulator:
                 for shape in ref._day_shape
             ]
         need = int(s.I[L.I_N_AGENTS]) + sum(h[i] for h in ref._heads)
-        if need > s.AI.shape[1]:
+        if need > s.AI.shape[0]:
             self._grow_agents(2 * need)
             s = self.state
         for g in range(ref.n_groups):
@@ -373,8 +380,8 @@ class FastSimulator:
             ref.has_wrap_up,
         )
         n = sum(b[-1] for b in batches)
-        if n > self.state.ARR.shape[1]:
-            self.state = s = s._replace(ARR=np.zeros((L.N_AR, 2 * n)))
+        if n > self.state.ARR.shape[0]:
+            self.state = s = s._replace(ARR=np.zeros((2 * n, L.N_AR)))
         arr = s.ARR
         if batches:
             cols = [
@@ -397,11 +404,11 @@ class FastSimulator:
             ]
             order = np.argsort(cols[0], kind="stable")
             for row, c in enumerate(cols):
-                arr[row, :n] = c[order]
-            arr[L.AR_WRAP, :n] = np.concatenate(wraps)[order] if wraps else 0.0
+                arr[:n, row] = c[order]
+            arr[:n, L.AR_WRAP] = np.concatenate(wraps)[order] if wraps else 0.0
         s.I[L.I_ARR_POS] = 0
         s.I[L.I_ARR_N] = n
-        s.F[L.F_T_ARR] = arr[L.AR_T, 0] if n else INF
+        s.F[L.F_T_ARR] = arr[0, L.AR_T] if n else INF
 
     def _close_interval(self, i: int) -> None:
         F = self.state.F
@@ -424,21 +431,21 @@ class FastSimulator:
             for j in range(s.QC[k, L.QC_SIZE]):
                 idx = (s.QC[k, L.QC_START] + j) % cap
                 slot, cid = s.QB[0, k, idx], s.QB[1, k, idx]
-                if s.CI[L.CI_ID, slot] != cid or s.CI[L.CI_STATE, slot] != WAITING:
+                if s.CI[slot, L.CI_ID] != cid or s.CI[slot, L.CI_STATE] != WAITING:
                     continue
                 self.unserved[k] += 1
-                arrival = float(s.CF[L.CF_ARRIVAL, slot])
+                arrival = float(s.CF[slot, L.CF_ARRIVAL])
                 if self.record_calls:
                     self._unserved_log.append(
                         (
                             int(cid),
-                            int(s.CI[L.CI_CUSTOMER, slot]),
+                            int(s.CI[slot, L.CI_CUSTOMER]),
                             self.scenario.type_names[k],
-                            bool(s.CI[L.CI_IS_REPEAT, slot]),
+                            bool(s.CI[slot, L.CI_IS_REPEAT]),
                             arrival,
                             "unserved",
                             now - arrival,
-                            float(s.CF[L.CF_PATIENCE, slot]),
+                            float(s.CF[slot, L.CF_PATIENCE]),
                             math.nan,
                             math.nan,
                             math.nan,
@@ -457,16 +464,16 @@ class FastSimulator:
         na = int(s.I[L.I_N_AGENTS])
         if s.HT.shape[0] - s.I[L.I_HEAP_N] < 2 * na + 4:
             size = 2 * (s.HT.shape[0] + 2 * na + 4)
-            s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_last(s.HI, size))
+            s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_rows(s.HI, size))
         if s.I[L.I_FREE_N] < na + 2:
-            old = s.CF.shape[1]
+            old = s.CF.shape[0]
             size = 2 * (old + na + 2)
             free = np.zeros(size, dtype=np.int64)
             n_free = int(s.I[L.I_FREE_N])
             free[:n_free] = s.FREE[:n_free]
             free[n_free : n_free + size - old] = np.arange(size - 1, old - 1, -1)
             s.I[L.I_FREE_N] = n_free + size - old
-            s = s._replace(CF=_grow_last(s.CF, size), CI=_grow_last(s.CI, size, -1), FREE=free)
+            s = s._replace(CF=_grow_rows(s.CF, size), CI=_grow_rows(s.CI, size, -1), FREE=free)
         if (s.QB.shape[2] - s.QC[:, L.QC_SIZE]).min() < 2:
             size = 2 * s.QB.shape[2]
             s = s._replace(QB=_grow_ring(s.QB, s.QC[:, L.QC_START], s.QC[:, L.QC_SIZE], size))
@@ -529,8 +536,8 @@ class FastSimulator:
     def _grow_agents(self, size: int) -> None:
         s = self.state
         self.state = s._replace(
-            AF=_grow_last(s.AF, size),
-            AI=_grow_last(s.AI, size),
+            AF=_grow_rows(s.AF, size),
+            AI=_grow_rows(s.AI, size),
             GB=_grow_ring(s.GB[None], s.GC[:, L.GC_START], s.GC[:, L.GC_SIZE], size)[0],
         )
 
