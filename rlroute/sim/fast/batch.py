@@ -559,18 +559,7 @@ class BatchSimulator:
         K = self.n_types
         for n, seed in zip(rows.tolist(), seeds.tolist()):
             self._days[n] = _Day(RandomStreams.from_seed(int(seed), K), K)
-        self._run(
-            lambda: drive(
-                self.state,
-                self.extra,
-                self.params,
-                self.router_arrays,
-                self.heads,
-                self.work_conserving,
-                self.skip_forced,
-                self.reward_scale,
-            )
-        )
+        self._run(self._drive)
 
     def step(self, actions: np.ndarray) -> None:
         """One action per row (``[N]`` ints in 0..HOLD; ignored for done rows)."""
@@ -608,17 +597,19 @@ class BatchSimulator:
         """Serve the rows that stopped for Python and drive them on, until every row is
         parked (after a compiled step that returned a nonzero count)."""
         self._serve()
-        self._run(
-            lambda: drive(
-                self.state,
-                self.extra,
-                self.params,
-                self.router_arrays,
-                self.heads,
-                self.work_conserving,
-                self.skip_forced,
-                self.reward_scale,
-            )
+        self._run(self._drive)
+
+    def _drive(self) -> Any:
+        """One compiled pass advancing every live row (nonzero: some rows stopped for Python)."""
+        return drive(
+            self.state,
+            self.extra,
+            self.params,
+            self.router_arrays,
+            self.heads,
+            self.work_conserving,
+            self.skip_forced,
+            self.reward_scale,
         )
 
     def _run(self, call: Any) -> None:
