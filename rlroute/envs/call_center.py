@@ -15,7 +15,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlroute.envs import render as _render
-from rlroute.envs.layout import action_names
+from rlroute.envs.layout import action_names, fallback_action
 from rlroute.envs.observation import Observer, observation_bounds, observation_names, observe
 from rlroute.envs.versions import ENV_ID
 from rlroute.scenario import Scenario
@@ -283,19 +283,7 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         """The valid action that replaces ``action`` under ``mask`` (default: the current
         epoch's): the action itself when valid, else the lowest valid pair of the same group,
         else of the same type, else the lowest valid action (see Action Space)."""
-        valid_mask = self._valid if mask is None else [bool(v) for v in mask]
-        if valid_mask[action]:
-            return action
-        valid = [b for b, ok in enumerate(valid_mask) if ok]
-        pairs = self.pairs
-        if action < len(pairs):
-            k, g = pairs[action]
-            for same in (1, 0):  # same group first, then same type
-                key = (k, g)[same]
-                for b in valid:
-                    if b < len(pairs) and pairs[b][same] == key:
-                        return b
-        return valid[0]
+        return fallback_action(self.pairs, self._valid if mask is None else mask, action)
 
     def render(self) -> str | np.ndarray | None:
         """The current epoch as text (``"ansi"``) or a picture (``"rgb_array"``)."""

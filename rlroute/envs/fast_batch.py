@@ -17,12 +17,12 @@ action.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from rlroute.envs.layout import fallback_action
 from rlroute.envs.observation import Observer
 from rlroute.scenario import Scenario
 from rlroute.sim.engine import WAITING
@@ -31,23 +31,6 @@ from rlroute.sim.fast.simulator import FastSimulator, SimulatorView
 from rlroute.sim.kpis import KPIReport
 
 _INVALID_MODES = ("fallback", "raise")
-
-
-def fallback_action(pairs: Sequence[tuple[int, int]], mask: np.ndarray, action: int) -> int:
-    """The valid action that replaces ``action`` under ``mask``: the rule of
-    :meth:`rlroute.envs.CallCenterEnv.fallback_action` (the action itself when valid, else the
-    lowest valid pair of the same group, else of the same type, else the lowest valid action)."""
-    if mask[action]:
-        return action
-    valid = np.flatnonzero(mask).tolist()
-    if action < len(pairs):
-        k, g = pairs[action]
-        for same in (1, 0):  # same group first, then same type
-            key = (k, g)[same]
-            for b in valid:
-                if b < len(pairs) and pairs[b][same] == key:
-                    return int(b)
-    return int(valid[0])
 
 
 class _HeadsOnDemand:

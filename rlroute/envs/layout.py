@@ -13,6 +13,7 @@ both agree for every option.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,26 @@ class SimObserver:
         return sim.action_mask(self.work_conserving)
 
 
+def fallback_action(
+    pairs: Sequence[tuple[int, int]], mask: np.ndarray | Sequence[bool], action: int
+) -> int:
+    """The valid action that replaces ``action`` under ``mask``: the rule of
+    :meth:`rlroute.envs.CallCenterEnv.fallback_action`, written once for the env and both
+    batches (the action itself when valid, else the lowest valid pair of the same group, else
+    of the same type, else the lowest valid action). ``mask`` may be a list of bools."""
+    if mask[action]:
+        return action
+    valid = np.flatnonzero(mask).tolist()
+    if action < len(pairs):
+        k, g = pairs[action]
+        for same in (1, 0):  # same group first, then same type
+            key = (k, g)[same]
+            for b in valid:
+                if b < len(pairs) and pairs[b][same] == key:
+                    return int(b)
+    return int(valid[0])
+
+
 __all__ = [
     "LAYOUT_OPTIONS",
     "OTHER_OPTIONS",
@@ -109,5 +130,6 @@ __all__ = [
     "action_names",
     "env_layout",
     "env_version",
+    "fallback_action",
     "layout_options",
 ]
