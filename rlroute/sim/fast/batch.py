@@ -37,7 +37,7 @@ from rlroute.sim.fast._jit import compiled, inlined, prefetch
 from rlroute.sim.fast.loop import advance, room_ok, staff, step_assign
 from rlroute.sim.fast.report import build_report
 from rlroute.sim.fast.routers import compile_router
-from rlroute.sim.fast.simulator import _grow_rows, _params, _state
+from rlroute.sim.fast.simulator import _grow_rows, _params, _state, repeat_rows
 from rlroute.sim.kpis import KPIReport
 from rlroute.sim.streams import RandomStreams
 
@@ -770,17 +770,7 @@ class BatchSimulator:
         assert day is not None
         rs = day.streams.repeat_call[k]
         m = L.REPEAT_BLOCK
-        pat = self.ref._patience[k]
-        rep_k = self.ref._repeat[k]
-        assert rep_k is not None
-        cols = np.empty((L.N_RP, m))
-        cols[L.RP_PAT] = INF if pat is None else pat.sample(rs, m)
-        cols[L.RP_SU] = rs.random(m)
-        cols[L.RP_RU] = rs.random(m)
-        cols[L.RP_BU] = rs.random(m)
-        cols[L.RP_REPU] = rs.random(m)
-        cols[L.RP_REPD] = rep_k.delay.sample(rs, m)
-        cols[L.RP_WRAP] = rs.random(m)
+        cols = repeat_rows(self.ref, k, rs, m)
         s.REP[n, k][:, np.arange(drawn, drawn + m) % cap] = cols
         s.REPC[n, k, 1] = drawn + m
         return s

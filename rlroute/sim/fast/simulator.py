@@ -98,6 +98,24 @@ def repeat_call_streams(sim: Simulator) -> tuple[np.random.Generator, ...]:
     return tuple(np.random.Generator(np.random.PCG64(c)) for c in ss.spawn(sim.n_types))
 
 
+def repeat_rows(ref: Simulator, k: int, rs: np.random.Generator, n: int) -> np.ndarray:
+    """The next ``n`` rows of type ``k``'s repeat-call table, drawn from its ``repeat_call``
+    stream ``rs`` column by column in the order of :class:`rlroute.sim.streams.RepeatCallTable`
+    (the CRN contract), as ``[N_RP, n]`` columns for both compiled engines."""
+    pat = ref._patience[k]
+    rep_k = ref._repeat[k]
+    assert rep_k is not None  # only a type with repeat calls has rows to draw
+    cols = np.empty((L.N_RP, n))
+    cols[L.RP_PAT] = INF if pat is None else pat.sample(rs, n)
+    cols[L.RP_SU] = rs.random(n)
+    cols[L.RP_RU] = rs.random(n)
+    cols[L.RP_BU] = rs.random(n)
+    cols[L.RP_REPU] = rs.random(n)
+    cols[L.RP_REPD] = rep_k.delay.sample(rs, n)
+    cols[L.RP_WRAP] = rs.random(n)
+    return cols
+
+
 def _params(ref: Simulator) -> L.Params:
     sc = ref.scenario
     K, G, n_int = ref.n_types, ref.n_groups, ref.n_intervals
@@ -518,17 +536,7 @@ class FastSimulator:
             cap = size
         rs = self._repeat_streams[k]
         n = L.REPEAT_BLOCK
-        pat = self.ref._patience[k]
-        rep_k = self.ref._repeat[k]
-        assert rep_k is not None  # only a type with repeat calls has rows to draw
-        cols = np.empty((L.N_RP, n))
-        cols[L.RP_PAT] = INF if pat is None else pat.sample(rs, n)
-        cols[L.RP_SU] = rs.random(n)
-        cols[L.RP_RU] = rs.random(n)
-        cols[L.RP_BU] = rs.random(n)
-        cols[L.RP_REPU] = rs.random(n)
-        cols[L.RP_REPD] = rep_k.delay.sample(rs, n)
-        cols[L.RP_WRAP] = rs.random(n)
+        cols = repeat_rows(self.ref, k, rs, n)
         s.REP[k][:, np.arange(drawn, drawn + n) % cap] = cols
         s.REPC[k, 1] = drawn + n
         return s
