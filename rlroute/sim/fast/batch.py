@@ -34,10 +34,17 @@ from rlroute.sim.arrivals import block_span, blocks_in_interval, draw_day_multip
 from rlroute.sim.engine import Simulator
 from rlroute.sim.fast import layout as L
 from rlroute.sim.fast._jit import compiled, inlined, prefetch
-from rlroute.sim.fast.loop import advance, room_ok, staff, step_assign
+from rlroute.sim.fast.loop import advance, push_requests, room_ok, staff, step_assign
 from rlroute.sim.fast.report import build_report
 from rlroute.sim.fast.routers import compile_router
-from rlroute.sim.fast.simulator import _grow_rows, _params, _state, repeat_rows
+from rlroute.sim.fast.simulator import (
+    _grow_rows,
+    _params,
+    _state,
+    grow_requests,
+    not_ready_requests,
+    repeat_rows,
+)
 from rlroute.sim.kpis import KPIReport
 from rlroute.sim.streams import RandomStreams
 
@@ -57,8 +64,8 @@ class Extra(NamedTuple):
     BKT: np.ndarray  # float64[N, MB]: the block's boundary time
     BKL: np.ndarray  # int64[N, MB]: 1 if the block is its interval's last
     BKC: np.ndarray  # int64[N, 3]
-    IA: np.ndarray  # float64[N, 3, n_int]: busy, present, queue area per interval
-    BOOK: np.ndarray  # float64[N, 3]: areas booked by closed intervals
+    IA: np.ndarray  # float64[N, 4, n_int]: busy, present, queue, not-ready area per interval
+    BOOK: np.ndarray  # float64[N, 4]: areas booked by closed intervals
     UNS: np.ndarray  # int64[N, K]: calls still waiting at the end
     ENTRY: np.ndarray  # int64[N]: where advance resumes
     STAT: np.ndarray  # int64[N]
@@ -71,6 +78,8 @@ class Extra(NamedTuple):
     NINV: np.ndarray  # int64[N]
     INV: np.ndarray  # bool[N]
     USED: np.ndarray  # int64[N]: 1 once the row ran a day
+    NRS: np.ndarray  # float64[N, cap, 4]: not-ready requests of the buffered blocks (staged)
+    NRE: np.ndarray  # int64[N, MB]: end (exclusive) in NRS of the requests pushed at block b
 
 
 # ------------------------------------------------------------------ compiled
@@ -101,6 +110,8 @@ def row(B, n: int):  # a State of views
         B.QTO[n],
         B.LF[n],
         B.LI[n],
+        B.NRB[n],
+        B.NRC[n],
     )
 
 
@@ -164,6 +175,7 @@ def _clear_row(B, X, n: int) -> None:
     B.QC[n] = 0
     B.GC[n] = 0
     B.REPC[n] = 0
+    B.NRC[n] = 0
     B.CNT[n] = 0
     B.SUM[n] = 0.0
     if X.USED[n]:
@@ -197,6 +209,9 @@ def _close_interval(B, X, n: int, i: int) -> None:
     X.BOOK[n, 0] = busy
     X.BOOK[n, 1] = present
     X.BOOK[n, 2] = queue
+    not_ready = B.F[n, L.F_NR_AREA]
+    X.IA[n, 3, i] = not_ready - X.BOOK[n, 3]
+    X.BOOK[n, 3] = not_ready
 
 
 @compiled
@@ -210,21 +225,47 @@ def _open_block(B, X, n: int, b: int) -> None:
     B.F[n, L.F_T_ARR] = B.ARR[n, pos, L.AR_T] if pos < end else INF
 
 
+# what _boundary did
+BD_NEED_DRAW, BD_DONE, BD_NEED_ROOM = 0, 1, 2
+
+
 @compiled
-def _boundary(B, X, heads, n: int) -> bool:
-    """FastSimulator._boundary for row n; False (nothing changed) when the next block is not
-    drawn yet."""
+def _requests(X, n: int, b: int) -> tuple[int, int]:
+    """The staged not-ready requests pushed when block b opens: rows lo..hi-1 of NRS[n]."""
+    return (X.NRE[n, b - 1] if b > 0 else 0), X.NRE[n, b]
+
+
+@compiled
+def _request_room(B, n: int, lo: int, hi: int) -> bool:
+    """Room for hi - lo more requests in the heap (and for the decisions that may follow)
+    and in every group's ring (what the Python side grows: BatchSimulator._make_room)."""
+    if B.HT.shape[1] - B.I[n, L.I_HEAP_N] < hi - lo + 2 * B.AI.shape[1] + 4:
+        return False
+    for g in range(B.NRC.shape[1]):
+        if B.NRC[n, g, 1] - B.NRC[n, g, 0] + hi - lo > B.NRB.shape[2]:
+            return False
+    return True
+
+
+@compiled
+def _boundary(B, X, heads, n: int) -> int:
+    """FastSimulator._boundary for row n; BD_NEED_DRAW (nothing changed) when the next block
+    is not drawn yet, BD_NEED_ROOM (nothing changed) when its not-ready requests need room."""
     b = X.BKC[n, BK_NEXT]
     have = b < X.BKC[n, BK_COUNT]
     if not X.BKC[n, BK_LAST_OPEN]:
         if not have:
-            return False
+            return BD_NEED_DRAW
         _open_block(B, X, n, b)
-        return True
+        return BD_DONE
     i = B.I[n, L.I_INTERVAL]
     n_int = heads.shape[1]
-    if i + 1 < n_int and not have:
-        return False
+    if i + 1 < n_int:
+        if not have:
+            return BD_NEED_DRAW
+        lo, hi = _requests(X, n, b)
+        if hi > lo and not _request_room(B, n, lo, hi):
+            return BD_NEED_ROOM
     if i >= 0:
         _close_interval(B, X, n, i)
     i += 1
@@ -232,12 +273,14 @@ def _boundary(B, X, heads, n: int) -> bool:
     if i >= n_int:
         B.I[n, L.I_DRAINING] = 1
         B.F[n, L.F_T_BND] = INF
-        return True
+        return BD_DONE
     s = row(B, n)
     for g in range(heads.shape[0]):
         staff(s, g, heads[g, i])
+    lo, hi = _requests(X, n, b)
+    push_requests(s, X.NRS[n], lo, hi)
     _open_block(B, X, n, b)
-    return True
+    return BD_DONE
 
 
 @compiled
@@ -324,9 +367,10 @@ def _drive_row(B, X, p, r, heads, n: int, wc: bool, skip: bool, scale: float) ->
             X.STAT[n] = NEED_ROOM
             return
         if st == L.ST_BOUNDARY:
-            if not _boundary(B, X, heads, n):
+            bd = _boundary(B, X, heads, n)
+            if bd != BD_DONE:
                 X.ENTRY[n] = L.EN_LOOP  # resumes with the boundary still due
-                X.STAT[n] = NEED_DRAW
+                X.STAT[n] = NEED_DRAW if bd == BD_NEED_DRAW else NEED_ROOM
                 return
             entry = L.EN_AFTER_BOUNDARY
             continue
@@ -493,8 +537,8 @@ class BatchSimulator:
             BKT=np.zeros((N, MB)),
             BKL=np.zeros((N, MB), dtype=np.int64),
             BKC=np.zeros((N, 3), dtype=np.int64),
-            IA=np.zeros((N, 3, n_int)),
-            BOOK=np.zeros((N, 3)),
+            IA=np.zeros((N, 4, n_int)),
+            BOOK=np.zeros((N, 4)),
             UNS=np.zeros((N, K), dtype=np.int64),
             ENTRY=np.zeros(N, dtype=np.int64),
             STAT=np.zeros(N, dtype=np.int64),
@@ -507,6 +551,8 @@ class BatchSimulator:
             NINV=np.zeros(N, dtype=np.int64),
             INV=np.zeros(N, dtype=np.bool_),
             USED=np.zeros(N, dtype=np.int64),
+            NRS=np.zeros((N, 1, 4)),
+            NRE=np.zeros((N, MB), dtype=np.int64),
         )
         self.extra.MASK[:, -1] = True
         self._days: list[_Day | None] = [None] * N
@@ -515,6 +561,7 @@ class BatchSimulator:
         self._ipd = ref._ipd
         self._interval_s = ref.interval_s
         self._arange = np.arange(4096, dtype=np.int64)
+        self._no_requests = np.zeros((0, 4))
 
     # ------------------------------------------------------------------ results
     @property
@@ -556,9 +603,9 @@ class BatchSimulator:
         if rows.size and (rows.min() < 0 or rows.max() >= self.num_envs):
             raise ValueError(f"rows must be in 0..{self.num_envs - 1}")
         clear_rows(self.state, self.extra, rows)
-        K = self.n_types
+        K, G = self.n_types, self.n_groups
         for n, seed in zip(rows.tolist(), seeds.tolist()):
-            self._days[n] = _Day(RandomStreams.from_seed(int(seed), K), K)
+            self._days[n] = _Day(RandomStreams.from_seed(int(seed), K, G), K)
         self._run(self._drive)
 
     def step(self, actions: np.ndarray) -> None:
@@ -637,6 +684,7 @@ class BatchSimulator:
         ist = self._interval_s
         st = day.streams
         blocks: list[tuple[float, float, float, int]] = []  # start, length, t_bnd, last
+        requests: list[np.ndarray] = []  # per block: the not-ready requests pushed as it opens
         means: list[list[float]] = []
         expected = 0.0
         while day.interval < self.n_intervals and len(blocks) < _MAX_BLOCKS:
@@ -647,6 +695,9 @@ class BatchSimulator:
                 if i % self._ipd == 0:
                     day.day_mult = draw_day_multipliers(st.day, ref._day_shape)
                 day.n_blocks = blocks_in_interval(self._rates, day.day_mult, i, ist)
+            # step 5 (its own streams: drawn here, pushed when the interval opens)
+            first = day.block == 0 and ref.has_not_ready
+            requests.append(not_ready_requests(ref, st, i) if first else self._no_requests)
             j, m = day.block, day.n_blocks
             start, length = block_span(i, j, m, ist)
             t_bnd = (i + 1) * ist if j + 1 == m else start + length
@@ -711,6 +762,13 @@ class BatchSimulator:
             for c_ in range(L.N_AR):
                 B.ARR[n, :total, c_] = np.concatenate(cols[c_])[order]
         ends = np.cumsum(counts)
+        staged = np.cumsum([r.shape[0] for r in requests], dtype=np.int64)
+        n_req = int(staged[-1]) if nb else 0
+        if n_req:
+            if n_req > X.NRS.shape[1]:
+                self.extra = X = X._replace(NRS=_grow_rows(X.NRS, 2 * n_req))
+            X.NRS[n, :n_req] = np.concatenate(requests)
+        X.NRE[n, :nb] = staged
         X.BKE[n, :nb] = ends
         X.BKT[n, :nb] = [b[2] for b in blocks]
         X.BKL[n, :nb] = [b[3] for b in blocks]
@@ -729,6 +787,16 @@ class BatchSimulator:
         if s.HT.shape[1] - s.I[n, L.I_HEAP_N] < 2 * na + 4:
             size = 2 * (s.HT.shape[1] + 2 * na + 4)
             s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_rows(s.HI, size))
+        X = self.extra
+        b = int(X.BKC[n, BK_NEXT])
+        if b < X.BKC[n, BK_COUNT]:  # the not-ready requests of the next block (_request_room)
+            pend = int(X.NRE[n, b] - (X.NRE[n, b - 1] if b else 0))
+            need = pend + 2 * s.AI.shape[1] + 4
+            if pend and s.HT.shape[1] - s.I[n, L.I_HEAP_N] < need:
+                size = 2 * (s.HT.shape[1] + need)
+                s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_rows(s.HI, size))
+            if pend:
+                s = grow_requests(s, int((s.NRC[n, :, 1] - s.NRC[n, :, 0]).max()) + pend)
         if s.I[n, L.I_FREE_N] < na + 2:
             old = s.CF.shape[1]
             size = 2 * (old + na + 2)
@@ -786,6 +854,7 @@ class BatchSimulator:
             interval_busy=X.IA[n, 0].tolist(),
             interval_present=X.IA[n, 1].tolist(),
             interval_queue=X.IA[n, 2].tolist(),
+            interval_not_ready=X.IA[n, 3].tolist(),
             unserved=X.UNS[n].tolist(),
         )
         return build_report(view)  # type: ignore[arg-type]
@@ -799,6 +868,7 @@ class _RowView(NamedTuple):
     interval_busy: list[float]
     interval_present: list[float]
     interval_queue: list[float]
+    interval_not_ready: list[float]
     unserved: list[int]
 
 

@@ -20,13 +20,15 @@ import numpy as np
 # ---- float scalars (State.F)
 F_NOW, F_BUSY_AREA, F_PRESENT_AREA, F_QUEUE_AREA, F_COST, F_WAIT_RATE = 0, 1, 2, 3, 4, 5
 F_T_ARR, F_T_BND = 6, 7
-N_F = 8
+F_NR_AREA = 8  # agent-seconds not ready over [0, horizon]
+N_F = 9
 # ---- int scalars (State.I)
 I_INTERVAL, I_DRAINING, I_HELD, I_FINISHED, I_NEXT_CALL_ID, I_SEQ = 0, 1, 2, 3, 4, 5
 I_BUSY, I_PRESENT, I_QTOTAL, I_ARR_POS, I_ARR_N, I_HEAP_N = 6, 7, 8, 9, 10, 11
 I_N_AGENTS, I_N_DECISIONS, I_FULL_CHECK, I_UNARMED_SLOT, I_UNARMED_ID = 12, 13, 14, 15, 16
 I_LOG_N, I_FREE_N, I_RAND_POS, I_RAND_N, I_QT_N, I_RECORD = 17, 18, 19, 20, 21, 22
-N_I = 23
+I_NR_TOTAL = 23  # agents in a not-ready episode
+N_I = 24
 # ---- call slots: float columns (State.CF) and int columns (State.CI)
 CF_ARRIVAL, CF_PATIENCE, CF_SERVICE_U, CF_RESOLVE_U, CF_REP_U, CF_REP_DELAY = 0, 1, 2, 3, 4, 5
 CF_WRAP_U, CF_BALK_U = 6, 7
@@ -36,16 +38,27 @@ N_CI = 6
 WAITING, SERVED, ABANDONED = 0, 1, 2  # the reference's call states
 # ---- agents: float columns (State.AF) and int columns (State.AI)
 AF_IDLE_SINCE, AF_BUSY_TIME, AF_WRAP_UP_TIME, AF_WRAP = 0, 1, 2, 3
-N_AF = 4
+# AF_NR: the pending request's length quantile while AI_NR_PEND, the episode's end while
+# AI_NOT_READY (never both); AF_NR_TIME: not-ready time booked when each episode starts
+AF_NR, AF_NR_TIME = 4, 5
+N_AF = 6
 AI_GROUP, AI_N_SERVED, AI_LEAVING, AI_PRESENT, AI_IN_WRAP_UP, AI_TALKING = 0, 1, 2, 3, 4, 5
-N_AI = 6
+AI_NOT_READY, AI_NR_PEND = 6, 7
+N_AI = 8
 # ---- heap columns (State.HI; times in State.HT)
 HI_SEQ, HI_KIND, HI_OBJ, HI_ID = 0, 1, 2, 3
 # event kinds, as in the reference
 EV_SERVICE_END, EV_ABANDON, EV_REPEAT, EV_TALK_END, EV_WRAP_END = 0, 1, 2, 3, 4
+EV_NR_REQUEST, EV_NR_END = 5, 6  # object: the group (its next request row), the agent
 # ---- queue rings (State.QC columns per type) and idle rings (State.GC columns per group)
 QC_START, QC_SIZE, QC_LEN = 0, 1, 2  # ring start, entries (stale included), waiting calls
 GC_START, GC_SIZE, GC_WRAP = 0, 1, 2  # ring start, idle agents (= idle_count), in wrap-up
+GC_NR = 3  # agents not ready (= not_ready_count)
+N_GC = 4
+# ---- not-ready requests (State.NRB[g, row, column], a ring per group; State.NRC[g] = rows
+# taken, rows written): a group's requests come out of the heap in the order they were pushed
+NQ_U, NQ_Q = 0, 1  # pick uniform, length quantile
+N_NQ = 2
 # ---- the arrival block (State.ARR columns)
 AR_T, AR_K, AR_PAT, AR_SU, AR_RU, AR_BU, AR_REPU, AR_REPD, AR_WRAP = 0, 1, 2, 3, 4, 5, 6, 7, 8
 N_AR = 9
@@ -106,6 +119,7 @@ class Params(NamedTuple):
     has_mult: np.ndarray  # int64[K]
     consts: np.ndarray  # float64[2]: horizon, interval_s
     n_intervals: int
+    nr_len: np.ndarray  # float64[G, n_intervals]: mean not-ready episode length (0: none)
 
 
 class State(NamedTuple):
@@ -123,7 +137,7 @@ class State(NamedTuple):
     QB: np.ndarray  # int64[2, K, cap]: queue rings of (call slot, call id)
     QC: np.ndarray  # int64[K, 3]
     GB: np.ndarray  # int64[G, cap]: idle rings of agents, longest idle first
-    GC: np.ndarray  # int64[G, 3]
+    GC: np.ndarray  # int64[G, N_GC]
     ARR: np.ndarray  # float64[cap, N_AR]: the arrival block, sorted by time (call-major)
     REP: np.ndarray  # float64[K, N_RP, cap]: repeat-call rows (ring)
     REPC: np.ndarray  # int64[K, 2]: rows taken, rows drawn
@@ -134,6 +148,8 @@ class State(NamedTuple):
     QTO: np.ndarray  # int64[cap]: order in which each length was first seen (-1: never)
     LF: np.ndarray  # float64[N_LF, cap]: call log (only with record_calls)
     LI: np.ndarray  # int64[N_LI, cap]
+    NRB: np.ndarray  # float64[G, cap, N_NQ]: not-ready requests pushed, not yet popped
+    NRC: np.ndarray  # int64[G, 2]
 
 
 class RouterArrays(NamedTuple):

@@ -18,12 +18,16 @@ from rlroute.sim.fast.layout import (
     ABANDONED,
     AF_BUSY_TIME,
     AF_IDLE_SINCE,
+    AF_NR,
+    AF_NR_TIME,
     AF_WRAP,
     AF_WRAP_UP_TIME,
     AI_GROUP,
     AI_IN_WRAP_UP,
     AI_LEAVING,
     AI_N_SERVED,
+    AI_NOT_READY,
+    AI_NR_PEND,
     AI_PRESENT,
     AI_TALKING,
     AR_BU,
@@ -62,6 +66,8 @@ from rlroute.sim.fast.layout import (
     EN_AFTER_BOUNDARY,
     EN_LOOP,
     EV_ABANDON,
+    EV_NR_END,
+    EV_NR_REQUEST,
     EV_REPEAT,
     EV_SERVICE_END,
     EV_TALK_END,
@@ -69,11 +75,13 @@ from rlroute.sim.fast.layout import (
     F_BUSY_AREA,
     F_COST,
     F_NOW,
+    F_NR_AREA,
     F_PRESENT_AREA,
     F_QUEUE_AREA,
     F_T_ARR,
     F_T_BND,
     F_WAIT_RATE,
+    GC_NR,
     GC_SIZE,
     GC_WRAP,
     I_ARR_N,
@@ -90,6 +98,7 @@ from rlroute.sim.fast.layout import (
     I_N_AGENTS,
     I_N_DECISIONS,
     I_NEXT_CALL_ID,
+    I_NR_TOTAL,
     I_PRESENT,
     I_QT_N,
     I_QTOTAL,
@@ -112,6 +121,8 @@ from rlroute.sim.fast.layout import (
     LI_OUTCOME,
     LI_RESOLVED,
     LI_TYPE,
+    NQ_Q,
+    NQ_U,
     OUT_ABANDONED,
     OUT_ANSWERED,
     OUT_BALKED,
@@ -146,6 +157,7 @@ from rlroute.sim.fast.rings import (
     idle_append,
     idle_pop,
     idle_popleft,
+    idle_remove,
     is_waiting,
     queue_append,
     queue_popleft,
@@ -379,14 +391,112 @@ def _after_call(s, p, kind: int, agent: int) -> bool:
     if s.AI[agent, AI_LEAVING]:
         s.AI[agent, AI_LEAVING] = 0
         s.AI[agent, AI_PRESENT] = 0
+        s.AI[agent, AI_NR_PEND] = 0
         s.I[I_PRESENT] -= 1
         return False
+    if s.AI[agent, AI_NR_PEND]:
+        s.AI[agent, AI_NR_PEND] = 0
+        _start_episode(s, p, agent, s.AF[agent, AF_NR])
+        return False
+    return _ready(s, p, agent)
+
+
+# ------------------------------------------------------------------ not-ready episodes
+@compiled
+def _ready(s, p, agent: int) -> bool:
+    """staffing._ready: the agent is idle now (at the back of its ring); True when its group
+    has calls waiting."""
+    g = s.AI[agent, AI_GROUP]
     s.AF[agent, AF_IDLE_SINCE] = s.F[F_NOW]
     idle_append(s, g, agent)
     for j in range(p.tog_n[g]):  # noqa: SIM110
         if s.QC[p.tog[g, j], QC_LEN]:
             return True
     return False
+
+
+@compiled
+def _start_episode(s, p, agent: int, q: float) -> None:
+    """staffing._start_episode: a not-ready episode of length quantile q starts now, with
+    the mean of the interval it starts in."""
+    g = s.AI[agent, AI_GROUP]
+    now = s.F[F_NOW]
+    i = min(int(now // p.consts[1]), p.n_intervals - 1)
+    length = -p.nr_len[g, i] * math.log1p(-q)
+    until = now + length
+    s.AI[agent, AI_NOT_READY] = 1
+    s.AF[agent, AF_NR] = until
+    s.AF[agent, AF_NR_TIME] += length
+    s.GC[g, GC_NR] += 1
+    s.I[I_NR_TOTAL] += 1
+    heap_push(s, until, EV_NR_END, agent, 0)
+
+
+@compiled
+def _on_shift(s, g: int, a: int) -> bool:
+    return s.AI[a, AI_GROUP] == g and s.AI[a, AI_PRESENT] != 0 and s.AI[a, AI_LEAVING] == 0
+
+
+@compiled
+def _nr_request(s, p, g: int) -> None:
+    """staffing.not_ready_request with group g's next request row: the floor(u * m)-th of
+    its m agents on shift (ascending id) goes not ready now if idle, when free if busy, else
+    ignores it."""
+    row = s.NRC[g, 0]
+    s.NRC[g, 0] = row + 1
+    j = row % s.NRB.shape[1]
+    u, q = s.NRB[g, j, NQ_U], s.NRB[g, j, NQ_Q]
+    na = s.I[I_N_AGENTS]
+    m = 0
+    for a in range(na):
+        if _on_shift(s, g, a):
+            m += 1
+    if m == 0:
+        return
+    pick = int(u * m)
+    agent = -1
+    for a in range(na):
+        if _on_shift(s, g, a):
+            if pick == 0:
+                agent = a
+                break
+            pick -= 1
+    if s.AI[agent, AI_NOT_READY] or s.AI[agent, AI_NR_PEND]:
+        return
+    if s.AI[agent, AI_TALKING] or s.AI[agent, AI_IN_WRAP_UP]:
+        s.AI[agent, AI_NR_PEND] = 1
+        s.AF[agent, AF_NR] = q
+        return
+    idle_remove(s, g, agent)
+    _start_episode(s, p, agent, q)
+
+
+@compiled
+def _nr_end(s, p, agent: int) -> bool:
+    """staffing.not_ready_end: the episode is over, the agent idle (stale for an agent who
+    left during it)."""
+    if not s.AI[agent, AI_NOT_READY]:
+        return False
+    s.AI[agent, AI_NOT_READY] = 0
+    s.GC[s.AI[agent, AI_GROUP], GC_NR] -= 1
+    s.I[I_NR_TOTAL] -= 1
+    return _ready(s, p, agent)
+
+
+@compiled
+def push_requests(s, table, lo: int, hi: int) -> None:
+    """Schedule rows lo..hi-1 of ``table`` (time, group, pick uniform, length quantile), in
+    that order, as the reference's ``_draw_not_ready`` pushes them: each a heap event whose
+    object is the group, its numbers the next row of the group's request ring. The driver
+    made room (heap, rings) before."""
+    cap = s.NRB.shape[1]
+    for r in range(lo, hi):
+        g = int(table[r, 1])
+        w = s.NRC[g, 1]
+        s.NRC[g, 1] = w + 1
+        s.NRB[g, w % cap, NQ_U] = table[r, 2]
+        s.NRB[g, w % cap, NQ_Q] = table[r, 3]
+        heap_push(s, table[r, 0], EV_NR_REQUEST, g, 0)
 
 
 @compiled
@@ -422,6 +532,18 @@ def staff(s, g: int, target: int) -> None:
             s.AI[a, AI_PRESENT] = 0
             s.I[I_PRESENT] -= 1
             remove -= 1
+        if remove and s.GC[g, GC_NR]:
+            # Not-ready agents leave at once (lowest id first), their episode cut short.
+            now = s.F[F_NOW]
+            for a in range(na):
+                if remove and s.AI[a, AI_GROUP] == g and s.AI[a, AI_NOT_READY]:
+                    s.AI[a, AI_NOT_READY] = 0
+                    s.AF[a, AF_NR_TIME] -= s.AF[a, AF_NR] - now
+                    s.AI[a, AI_PRESENT] = 0
+                    s.GC[g, GC_NR] -= 1
+                    s.I[I_NR_TOTAL] -= 1
+                    s.I[I_PRESENT] -= 1
+                    remove -= 1
         # Then the busy (talking or in wrap-up) agents on duty, by id; those just sent home
         # were idle, so the test below sees the reference's ``on_duty`` list.
         for a in range(na):
@@ -529,6 +651,9 @@ def advance(s, p, r, entry: int) -> int:
                         s.QTO[q] = I[I_QT_N]
                         I[I_QT_N] += 1
                     s.QT[q] += dt
+                    nt = I[I_NR_TOTAL]
+                    if nt:
+                        F[F_NR_AREA] += nt * dt
             if ev == 0:
                 kind, obj, cid = heap_pop(s)
                 if kind == EV_SERVICE_END:
@@ -537,7 +662,13 @@ def advance(s, p, r, entry: int) -> int:
                     if s.AI[obj, AI_LEAVING]:
                         s.AI[obj, AI_LEAVING] = 0
                         s.AI[obj, AI_PRESENT] = 0
+                        s.AI[obj, AI_NR_PEND] = 0
                         I[I_PRESENT] -= 1
+                        if not full_check:
+                            continue
+                    elif s.AI[obj, AI_NR_PEND]:
+                        s.AI[obj, AI_NR_PEND] = 0
+                        _start_episode(s, p, obj, s.AF[obj, AF_NR])
                         if not full_check:
                             continue
                     else:
@@ -561,7 +692,14 @@ def advance(s, p, r, entry: int) -> int:
                     if _offer(s, p, obj) and s.CF[obj, CF_PATIENCE] < INF:
                         joined, joined_id = obj, cid
                     full_check = True
-                elif not _after_call(s, p, kind, obj) and not full_check:
+                elif kind < EV_NR_REQUEST:  # EV_TALK_END, EV_WRAP_END
+                    if not _after_call(s, p, kind, obj) and not full_check:
+                        continue
+                elif kind == EV_NR_REQUEST:
+                    _nr_request(s, p, obj)
+                    if not full_check:
+                        continue
+                elif not _nr_end(s, p, obj) and not full_check:
                     continue
             elif ev == 1:
                 pos = I[I_ARR_POS]
@@ -631,4 +769,12 @@ def step_assign(s, p, a: int) -> None:
     assign(s, p, p.pk[a], p.pg[a])
 
 
-__all__ = ["advance", "assign", "decision_possible", "room_ok", "staff", "step_assign"]
+__all__ = [
+    "advance",
+    "assign",
+    "decision_possible",
+    "push_requests",
+    "room_ok",
+    "staff",
+    "step_assign",
+]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from rlroute.sim.fast.layout import (
     AF_BUSY_TIME,
+    AF_NR_TIME,
     AF_WRAP_UP_TIME,
     AI_GROUP,
     AI_N_SERVED,
@@ -30,6 +31,7 @@ from rlroute.sim.fast.layout import (
     C_WITHIN,
     F_BUSY_AREA,
     F_COST,
+    F_NR_AREA,
     F_PRESENT_AREA,
     F_QUEUE_AREA,
     I_LOG_N,
@@ -101,6 +103,7 @@ def build_report(sim: FastSimulator) -> KPIReport:
     st.interval_busy = list(sim.interval_busy)
     st.interval_present = list(sim.interval_present)
     st.interval_queue = list(sim.interval_queue)
+    st.interval_not_ready = list(sim.interval_not_ready)
     st.unserved = list(sim.unserved)
     na = int(s.I[I_N_AGENTS])
     agents = [
@@ -109,6 +112,7 @@ def build_report(sim: FastSimulator) -> KPIReport:
             busy_time=float(s.AF[a, AF_BUSY_TIME]),
             wrap_up_time=float(s.AF[a, AF_WRAP_UP_TIME]),
             n_served=int(s.AI[a, AI_N_SERVED]),
+            not_ready_time=float(s.AF[a, AF_NR_TIME]),
         )
         for a in range(na)
     ]
@@ -117,6 +121,7 @@ def build_report(sim: FastSimulator) -> KPIReport:
         busy_area=float(s.F[F_BUSY_AREA]),
         present_area=float(s.F[F_PRESENT_AREA]),
         queue_area=float(s.F[F_QUEUE_AREA]),
+        not_ready_area=float(s.F[F_NR_AREA]),
         queue_time=queue_time(s),
         agents=agents,
         cost=float(s.F[F_COST]),

@@ -172,3 +172,17 @@ def idle_popleft(s, g: int) -> int:
 def idle_pop(s, g: int) -> int:
     s.GC[g, GC_SIZE] -= 1
     return s.GB[g, (s.GC[g, GC_START] + s.GC[g, GC_SIZE]) % s.GB.shape[1]]
+
+
+@compiled
+def idle_remove(s, g: int, agent: int) -> None:
+    """Take ``agent`` out of group g's idle ring wherever it is (``deque.remove``): the agents
+    after it move up one place, so the longest-idle order of the others is kept."""
+    cap = s.GB.shape[1]
+    start, size = s.GC[g, GC_START], s.GC[g, GC_SIZE]
+    j = 0
+    while s.GB[g, (start + j) % cap] != agent:
+        j += 1
+    for m in range(j, size - 1):
+        s.GB[g, (start + m) % cap] = s.GB[g, (start + m + 1) % cap]
+    s.GC[g, GC_SIZE] = size - 1

@@ -18,11 +18,18 @@ from typing import Any, cast
 import numpy as np
 
 from rlroute.scenario import Scenario
-from rlroute.sim.arrivals import draw_arrival_block
+from rlroute.sim.arrivals import draw_arrival_block, draw_not_ready_requests
 from rlroute.sim.engine import _BLOCK_CALLS, WAITING, Simulator
 from rlroute.sim.fast import layout as L
 from rlroute.sim.fast.dists import encode
-from rlroute.sim.fast.loop import advance, decision_possible, room_ok, staff, step_assign
+from rlroute.sim.fast.loop import (
+    advance,
+    decision_possible,
+    push_requests,
+    room_ok,
+    staff,
+    step_assign,
+)
 from rlroute.sim.fast.report import build_call_log, build_report
 from rlroute.sim.fast.routers import compile_router, head_arrival, longest_idle_since
 from rlroute.sim.kpis import HIST_MAX_S, KPIReport
@@ -116,28 +123,40 @@ def repeat_rows(ref: Simulator, k: int, rs: np.random.Generator, n: int) -> np.n
     return cols
 
 
-class UnsupportedScenarioError(ValueError):
-    """A scenario uses a feature the compiled engine does not simulate (yet)."""
-
-
-def refuse_unsupported(scenario: Scenario) -> None:
-    """Raise :class:`UnsupportedScenarioError`, naming the feature and where it is, when
-    ``scenario`` uses what only the reference engine simulates: agents' not-ready episodes
-    (``AgentGroup.not_ready``). Every compiled entry point (FastSimulator, BatchSimulator and
-    the batches and vector env built on them) calls it before building anything."""
-    groups = [g.name for g in scenario.agent_groups if g.not_ready is not None]
-    if groups:
-        raise UnsupportedScenarioError(
-            f"scenario {scenario.name!r}: the compiled engine does not simulate not-ready "
-            f"episodes yet (agent_groups {groups} have not_ready); run it on the reference "
-            "engine (rlroute.sim.Simulator, the single env, train backend 'reference'), or "
-            "drop not_ready"
+def not_ready_requests(ref: Simulator, streams: RandomStreams, i: int) -> np.ndarray:
+    """Interval i's not-ready requests of every group that has them, drawn from the groups'
+    ``availability`` streams by the reference's own :func:`draw_not_ready_requests` (the CRN
+    contract, step 5), as rows (time, group, pick uniform, length quantile) in the order the
+    reference pushes them onto its heap (group by group, each in time order)."""
+    parts = []
+    start = i * ref.interval_s
+    for g, rates in enumerate(ref._nr_rate):
+        if rates is None:
+            continue
+        times, pick_u, length_q = draw_not_ready_requests(
+            streams.availability[g], ref._heads[g][i], rates[i], start, ref.interval_s
         )
+        if times.size:
+            parts.append(np.stack([times, np.full(times.size, float(g)), pick_u, length_q], 1))
+    return np.concatenate(parts) if parts else np.zeros((0, L.N_NQ + 2))
+
+
+def grow_requests(s: L.State, need: int) -> L.State:
+    """``s`` with request rings (``NRB``, of one state or of every row of a batch state) of at
+    least ``need`` rows per group, the pending requests kept in their places."""
+    cap = s.NRB.shape[-2]
+    if need <= cap:
+        return s
+    size = 2 * need
+    ring = np.zeros((*s.NRB.shape[:-2], size, L.N_NQ))
+    for idx in np.ndindex(*s.NRB.shape[:-2]):  # (row,) group
+        rows = np.arange(s.NRC[(*idx, 0)], s.NRC[(*idx, 1)])
+        ring[idx][rows % size] = s.NRB[idx][rows % cap]
+    return s._replace(NRB=ring)
 
 
 def _params(ref: Simulator) -> L.Params:
     sc = ref.scenario
-    refuse_unsupported(sc)
     K, G, n_int = ref.n_types, ref.n_groups, ref.n_intervals
     got = np.zeros((K, max(1, G)), dtype=np.int64)
     tog = np.zeros((G, max(1, K)), dtype=np.int64)
@@ -191,6 +210,9 @@ def _params(ref: Simulator) -> L.Params:
         has_mult=np.array([m is not None for m in ref._handle_mult], dtype=np.int64),
         consts=np.array([ref.horizon, ref.interval_s]),
         n_intervals=n_int,
+        nr_len=np.array(
+            [[0.0] * n_int if m is None else m for m in ref._nr_length], dtype=float
+        ).reshape(G, n_int),
     )
 
 
@@ -216,7 +238,7 @@ def _state(K: int, G: int, n_int: int, agents: int, record: bool) -> L.State:
         QB=np.zeros((2, K, queue), dtype=np.int64),
         QC=np.zeros((K, 3), dtype=np.int64),
         GB=np.zeros((G, agents), dtype=np.int64),
-        GC=np.zeros((G, 3), dtype=np.int64),
+        GC=np.zeros((G, L.N_GC), dtype=np.int64),
         ARR=np.zeros((1, L.N_AR)),
         REP=np.zeros((K, L.N_RP, 2 * L.REPEAT_BLOCK)),
         REPC=np.zeros((K, 2), dtype=np.int64),
@@ -227,6 +249,8 @@ def _state(K: int, G: int, n_int: int, agents: int, record: bool) -> L.State:
         QTO=np.full(256, -1, dtype=np.int64),
         LF=np.zeros((L.N_LF, log)),
         LI=np.zeros((L.N_LI, log), dtype=np.int64),
+        NRB=np.zeros((G, 8, L.N_NQ)),
+        NRC=np.zeros((G, 2), dtype=np.int64),
     )
 
 
@@ -286,6 +310,8 @@ class FastSimulator:
         self.interval_busy = [0.0] * ref.n_intervals
         self.interval_present = [0.0] * ref.n_intervals
         self.interval_queue = [0.0] * ref.n_intervals
+        self.interval_not_ready = [0.0] * ref.n_intervals
+        self._booked_not_ready = 0.0
         self.unserved = [0] * ref.n_types
         self.log_chunks_f: list[np.ndarray] = []
         self.log_chunks_i: list[np.ndarray] = []
@@ -295,6 +321,7 @@ class FastSimulator:
         self._router: Any = None
         self._advance, self._room_ok = _Direct(advance), _Direct(room_ok)
         self._step_assign = _Direct(step_assign)
+        self._push = _Direct(push_requests)
         self._head, self._lis = _Direct(head_arrival), _Direct(longest_idle_since)
 
     # ------------------------------------------------------------------ drivers
@@ -394,10 +421,29 @@ class FastSimulator:
             s = self.state
         for g in range(ref.n_groups):
             staff(s, g, ref._heads[g][i])
+        if ref.has_not_ready:
+            self._push_requests(i)
+            s = self.state
         expected = sum(r[i] * m for r, m in zip(ref._rates, ref._day_mult)) * ref.interval_s
         self._n_blocks = max(1, math.ceil(expected / _BLOCK_CALLS))
         self._block = 0
         self._open_block()
+
+    def _push_requests(self, i: int) -> None:
+        """The reference's ``_draw_not_ready``: interval i's not-ready requests drawn and
+        pushed onto the heap (after making room for them)."""
+        table = not_ready_requests(self.ref, self.ref.streams, i)
+        if not table.shape[0]:
+            return
+        s = self.state
+        count = np.bincount(table[:, 1].astype(np.int64), minlength=s.NRC.shape[0])
+        s = grow_requests(s, int((s.NRC[:, 1] - s.NRC[:, 0] + count).max()))
+        na = int(s.I[L.I_N_AGENTS])
+        if s.HT.shape[0] - s.I[L.I_HEAP_N] < table.shape[0] + 2 * na + 4:
+            size = 2 * (s.HT.shape[0] + table.shape[0] + 2 * na + 4)
+            s = s._replace(HT=_grow_last(s.HT, size), HI=_grow_rows(s.HI, size))
+        self.state = s
+        self._push(s, table, 0, table.shape[0])
 
     def _open_block(self) -> None:
         ref, s = self.ref, self.state
@@ -455,6 +501,9 @@ class FastSimulator:
         self.interval_present[i] = float(present - self._booked[1])
         self.interval_queue[i] = float(queue - self._booked[2])
         self._booked = (busy, present, queue)
+        not_ready = F[L.F_NR_AREA]
+        self.interval_not_ready[i] = float(not_ready - self._booked_not_ready)
+        self._booked_not_ready = not_ready
 
     def _finish(self) -> None:
         s, ref = self.state, self.ref
@@ -598,7 +647,8 @@ class _Head(SimpleNamespace):
 class SimulatorView:
     """What a Python router (or the env's observer) reads of a reference Simulator, served
     from the fast engine's arrays: ``now``, ``queue_len``, ``idle_count``, ``head_arrival``,
-    ``longest_idle_since``, ``queues[k][0]``, ``wrap_up_count`` and the static tables."""
+    ``longest_idle_since``, ``queues[k][0]``, ``wrap_up_count``, ``not_ready_count`` and the
+    static tables."""
 
     # The static tables, copied from the reference Simulator in __init__ (same types).
     scenario: Scenario
@@ -624,6 +674,7 @@ class SimulatorView:
     horizon: float
     has_wrap_up: bool
     has_handle_profile: bool
+    has_not_ready: bool
 
     def __init__(self, fast: FastSimulator) -> None:
         self._fast = fast
@@ -652,6 +703,7 @@ class SimulatorView:
             "horizon",
             "has_wrap_up",
             "has_handle_profile",
+            "has_not_ready",
         ):
             setattr(self, name, getattr(ref, name))
 
@@ -670,6 +722,10 @@ class SimulatorView:
     @property
     def wrap_up_count(self) -> list[int]:
         return self._fast.state.GC[:, L.GC_WRAP].tolist()
+
+    @property
+    def not_ready_count(self) -> list[int]:
+        return self._fast.state.GC[:, L.GC_NR].tolist()
 
     @property
     def cost(self) -> float:
@@ -703,10 +759,4 @@ class SimulatorView:
         return mask
 
 
-__all__ = [
-    "FastSimulator",
-    "SimulatorView",
-    "UnsupportedScenarioError",
-    "refuse_unsupported",
-    "repeat_call_streams",
-]
+__all__ = ["FastSimulator", "SimulatorView", "not_ready_requests", "repeat_call_streams"]
