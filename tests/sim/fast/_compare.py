@@ -33,6 +33,17 @@ def has_repeats(scenario: Scenario) -> bool:
     return any(c.repeat is not None for c in scenario.call_types)
 
 
+def with_not_ready(
+    scenario: Scenario, rate: float | list[float] = 4.0, mean_s: float | list[float] = 240.0
+) -> Scenario:
+    """The scenario with not-ready episodes in every group (group j at (j + 1) x the rate)."""
+    d = scenario.to_dict()
+    for j, g in enumerate(d["agent_groups"]):
+        r = [x * (j + 1) for x in rate] if isinstance(rate, list) else rate * (j + 1)
+        g["not_ready"] = {"rate_per_hour": r, "mean_length_s": mean_s}
+    return Scenario.from_dict(d)
+
+
 def _close(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         a, b = float(a), float(b)
@@ -86,4 +97,11 @@ def assert_same_run(scenario: Scenario, seed: int, router: str, **kw: Any) -> fl
     return assert_same_frames(ref.call_log(), fast.call_log(), "call_log", atol=TIME_TOL)
 
 
-__all__ = ["assert_same_run", "has_repeats", "run_both", "shorten", "without_repeats"]
+__all__ = [
+    "assert_same_run",
+    "has_repeats",
+    "run_both",
+    "shorten",
+    "with_not_ready",
+    "without_repeats",
+]
