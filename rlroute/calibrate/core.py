@@ -576,7 +576,7 @@ def calibrate(
                 warnings.append(f"no handle time for {base}: group {g} cannot serve it")
                 continue
             fcr = resolution.fcr(base, g, min_calls=min_fit_calls)
-            extra = {}
+            extra: dict[str, Any] = {}
             if g in acw:
                 extra["wrap_up"] = acw[g]
             elif wrap_fit is not None and wrap_fit.dist(base, g) is not None:
