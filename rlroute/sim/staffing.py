@@ -141,7 +141,9 @@ def _start_episode(sim: Simulator, agent: Agent, q: float) -> None:
     busy): its mean is the one of the interval it starts in."""
     g = agent.group
     i = min(int(sim.now // sim.interval_s), sim.n_intervals - 1)
-    length = -sim._nr_length[g][i] * math.log1p(-q)
+    means = sim._nr_length[g]
+    assert means is not None  # only a group with not_ready has requests
+    length = -means[i] * math.log1p(-q)
     agent.not_ready = True
     agent.nr_until = sim.now + length
     agent.not_ready_time += length

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from rlroute.bench.synthetic import simulate_records
+from rlroute.calibrate import calibrate
 from rlroute.calibrate.availability import fit_availability
+from rlroute.calibrate.common import CalibrationError
 from rlroute.scenario import Scenario
 
 DAYS, PER_DAY = 3, 16  # 8:00-16:00 in half hours
@@ -51,8 +53,12 @@ def _scenario() -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def fit():
-    records = simulate_records(_scenario(), seed=1)
+def records():
+    return simulate_records(_scenario(), seed=1)
+
+
+@pytest.fixture(scope="module")
+def fit(records):
     return fit_availability(records.frame, bin_hours=4, min_hour_samples=200)
 
 
@@ -69,3 +75,27 @@ def test_engine_round_trip_recovers_not_ready_and_wrap_up(fit) -> None:
     for block, k in ((8, 0), (12, 8)):
         assert abs(rates[block] / RATE[k] - 1) < 0.20, (block, rates)
         assert abs(lengths[block] / LENGTH[k] - 1) < 0.20, (block, lengths)
+
+
+def test_calibrate_writes_the_fitted_not_ready_into_the_scenario(records) -> None:
+    """``calibrate(availability="fitted", staffing_method="shifts")``: the group gets a
+    ``not_ready`` per interval (each from its clock hour) whose 4-hour averages are within 20%
+    (rate) and 25% (length) of the truth, and the after-call work of the same fit."""
+    sc, report = calibrate(records, staffing_method="shifts", availability="fitted")
+    (group,) = sc.agent_groups
+    assert group.not_ready is not None and report.availability is not None
+    rate, length = np.array(group.not_ready.rate_per_hour), np.array(group.not_ready.mean_length_s)
+    assert rate.size == sc.n_intervals == PER_DAY
+    for half, k in ((slice(0, 8), 0), (slice(8, 16), 8)):
+        assert abs(rate[half].mean() / RATE[k] - 1) < 0.20, rate
+        assert abs(length[half].mean() / LENGTH[k] - 1) < 0.25, length
+    wrap = group.skills["A"].wrap_up
+    assert wrap is not None and abs(wrap.mu / ACW_MU - 1) < 0.03
+    assert sc.metadata["settings"]["availability"] == "fitted"
+
+
+def test_calibrate_refuses_availability_without_shift_staffing(records) -> None:
+    with pytest.raises(CalibrationError, match="staffing_method='shifts'"):
+        calibrate(records, staffing_method="queue", availability="fitted")
+    with pytest.raises(CalibrationError, match="availability='sometimes'"):
+        calibrate(records, staffing_method="shifts", availability="sometimes")
