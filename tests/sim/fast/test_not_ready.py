@@ -22,8 +22,11 @@ from test_invariants import centers
 
 from rlroute.envs.call_center import CallCenterEnv
 from rlroute.envs.fast_batch import FastBatch
+from rlroute.envs.vector import CallCenterVectorEnv
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
+from rlroute.sim.fast import FastSimulator
+from rlroute.sim.fast.batch import BatchSimulator
 
 SCENARIOS = sorted(p.stem for p in Path("configs/scenario").glob("*.yaml"))
 
@@ -200,3 +203,22 @@ def test_fast_batch_rows_equal_envs_with_not_ready() -> None:
             assert batch.done[n] == term
     for n, env in enumerate(envs):
         assert batch.report(n).overall == env.sim.report().overall
+
+
+def test_every_compiled_entry_point_takes_not_ready() -> None:
+    """No refusal left: the vector env (on CompiledBatch) runs such a scenario."""
+    sc = with_not_ready(shorten(load_scenario("heterogeneous"), 1))
+    env = CallCenterVectorEnv(2, sc)
+    env.reset(seed=0)
+    masks = env.action_masks()
+    env.step(np.array([np.flatnonzero(m)[0] for m in masks]))
+    BatchSimulator(sc, 2)
+    FastSimulator(sc, 0)
+
+
+def test_replayed_arrivals_with_not_ready() -> None:
+    """Replayed arrival times (FastSimulator(arrivals=...)) and not-ready episodes together."""
+    sc = with_not_ready(shorten(load_scenario("heterogeneous"), 2))
+    rng = np.random.default_rng(0)
+    arrivals = [np.sort(rng.uniform(0, sc.horizon_s, 150)) for _ in sc.call_types]
+    assert_same_run(sc, seed=3, router="lia", arrivals=arrivals)
