@@ -55,11 +55,15 @@ from rlroute.data import CallRecords, CallRecordsError
 from rlroute.policies import make_router
 from rlroute.scenario import Scenario
 from rlroute.sim.engine import Simulator
+from rlroute.sim.fast import FastSimulator
+from rlroute.sim.fast.layout import R_PYTHON
+from rlroute.sim.fast.routers import compile_router
 
 __all__ = [
     "BacktestResult",
     "backtest",
     "day_by_day_scenario",
+    "pick_engine",
     "repeat_days",
     "replay_arrivals",
     "run_backtest",
@@ -67,6 +71,21 @@ __all__ = [
 ]
 
 KPIS = ("abandon_rate", "asa", "service_level", "occupancy")
+ENGINES = ("auto", "reference", "compiled")
+
+
+def pick_engine(engine: str, scenario: Scenario, router: str) -> str:
+    """``reference`` or ``compiled``: ``auto`` takes the compiled engine when ``router`` has a
+    compiled twin (both engines give the same calls, to 1e-9 s; a router without a twin would
+    be asked at every epoch through Python, where the reference engine is as quick)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {ENGINES}")
+    if engine != "auto":
+        return engine
+    probe = Simulator(scenario, 0)
+    r = make_router(router)
+    r.reset(probe)
+    return "reference" if compile_router(r, probe).kind == R_PYTHON else "compiled"
 
 
 def _kpi_row(calls: pd.DataFrame, target_s: float) -> dict[str, float]:
@@ -262,12 +281,16 @@ def _simulate(
     router: str,
     report: CalibrationReport,
     arrivals: list[np.ndarray] | None = None,
+    engine: str = "auto",
 ) -> list[dict[str, Any]]:
     """KPIs of each seed's run, by the observed-data definitions."""
     out = []
     grid = report.grid
+    fast = pick_engine(engine, scenario, router) == "compiled"
     for seed in seeds:
-        sim = Simulator(scenario, seed, record_calls=True, arrivals=arrivals)
+        sim: Simulator | FastSimulator = (FastSimulator if fast else Simulator)(
+            scenario, seed, record_calls=True, arrivals=arrivals
+        )
         kpi = sim.run(make_router(router))
         log = sim.call_log()
         records = call_log_to_records(log, scenario)
@@ -379,8 +402,12 @@ def backtest(
     router: str = "fifo_priority",
     modes: tuple[str, ...] | list[str] = ("per_day", "mean_day"),
     settings: dict[str, Any] | None = None,
+    engine: str = "auto",
 ) -> BacktestResult:
-    """Simulate the days a calibration was fitted on and compare with ``records``."""
+    """Simulate the days a calibration was fitted on and compare with ``records``.
+
+    ``engine``: ``reference``, ``compiled`` or ``auto`` (compiled when the router has a
+    compiled twin, see :func:`pick_engine`); the same calls either way."""
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     frame = records.frame if isinstance(records, CallRecords) else records
     frame = frame[frame["date"].isin(report.arrivals.days)]
@@ -405,7 +432,7 @@ def backtest(
             raise ValueError(
                 f"unknown backtest mode {mode!r}; use 'per_day', 'replay' or 'mean_day'"
             )
-        runs = _simulate(sc, seed_list, router, report, replay)
+        runs = _simulate(sc, seed_list, router, report, replay, engine)
         simulated[mode] = {
             "overall": _mean_over_seeds(runs, "overall", "call_type"),
             "by_type": _mean_over_seeds(runs, "by_type", "call_type"),
@@ -427,12 +454,15 @@ def run_backtest(
     seeds: int | list[int] = 5,
     router: str = "fifo_priority",
     modes: tuple[str, ...] | list[str] = ("per_day", "mean_day"),
+    engine: str = "auto",
     **calibrate_kw: Any,
 ) -> BacktestResult:
     """Calibrate on ``records`` (``split_priority`` on by default) and :func:`backtest`."""
     calibrate_kw.setdefault("split_priority", True)
     scenario, report = calibrate(records, **calibrate_kw)
-    return backtest(records, scenario, report, seeds, router, modes, settings=calibrate_kw)
+    return backtest(
+        records, scenario, report, seeds, router, modes, settings=calibrate_kw, engine=engine
+    )
 
 
 def holdout_backtest(
@@ -442,6 +472,7 @@ def holdout_backtest(
     seeds: int | list[int] = 5,
     router: str = "fifo_priority",
     modes: tuple[str, ...] | list[str] = ("per_day", "mean_day"),
+    engine: str = "auto",
     **calibrate_kw: Any,
 ) -> BacktestResult:
     """Out of sample: fit on ``fit_dates``, compare with ``test_dates`` the model never saw.
@@ -476,6 +507,7 @@ def holdout_backtest(
             "test_dates": f"{pd.Timestamp(test_dates[0]).date()}..{pd.Timestamp(test_dates[-1]).date()}",
             **calibrate_kw,
         },
+        engine=engine,
     )
 
 
@@ -620,6 +652,20 @@ def main(argv: list[str] | None = None) -> int:
         help="replay: each day's actual arrivals (times, types) instead of Poisson draws",
     )
     parser.add_argument(
+        "--engine",
+        default="auto",
+        choices=ENGINES,
+        help="simulator: auto = the compiled engine when the router has a compiled twin "
+        "(the same calls as the reference engine)",
+    )
+    parser.add_argument(
+        "--engine",
+        default="auto",
+        choices=ENGINES,
+        help="simulator: auto = the compiled engine when the router has a compiled twin "
+        "(the same calls as the reference engine)",
+    )
+    parser.add_argument(
         "--data", default=None, help="call records (default: the shipped Anonymous Bank log)"
     )
     parser.add_argument("--format", default="technion", choices=("technion", "csv", "parquet"))
@@ -687,6 +733,7 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": args.seeds,
         "router": args.router,
         "modes": tuple(args.modes),
+        "engine": args.engine,
         "day_type": args.day_type,
         "interval_minutes": args.interval,
         "split_priority": not args.no_split_priority,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from calib_helpers import truth_scenario
 
-from rlroute.bench.backtest import backtest, day_by_day_scenario, replay_arrivals
+from rlroute.bench.backtest import backtest, day_by_day_scenario, pick_engine, replay_arrivals
 from rlroute.bench.synthetic import simulate_records
 from rlroute.calibrate import calibrate
 
@@ -36,3 +36,22 @@ def test_replay_mode_offers_exactly_the_observed_calls(fitted) -> None:
     table = result.comparison("by_type")
     assert np.allclose(table["replay_offered_per_day"], table["obs_offered_per_day"])
     assert "replay" in result.headline()
+
+
+def test_compiled_and_reference_engines_give_the_same_backtest(fitted) -> None:
+    """``engine="auto"`` takes the compiled engine for a router with a compiled twin; its
+    replay and per-day backtests are the reference engine's."""
+    records, scenario, report = fitted
+    assert pick_engine("auto", scenario, "fifo") == "compiled"
+    assert pick_engine("auto", scenario, "gcmu") == "reference"  # no compiled twin
+    with pytest.raises(ValueError, match="unknown engine"):
+        pick_engine("gpu", scenario, "fifo")
+    runs = {
+        e: backtest(
+            records, scenario, report, seeds=2, router="fifo", modes=("replay", "per_day"), engine=e
+        ).headline()
+        for e in ("reference", "compiled")
+    }
+    for mode, row in runs["reference"].items():
+        for key, value in row.items():
+            assert runs["compiled"][mode][key] == pytest.approx(value, rel=1e-9, abs=1e-12), key

@@ -12,13 +12,14 @@ it the reference simulator's public state.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
 import numpy as np
 
 from rlroute.scenario import Scenario
-from rlroute.sim.arrivals import draw_arrival_block
+from rlroute.sim.arrivals import draw_arrival_block, replay_arrival_block
 from rlroute.sim.engine import _BLOCK_CALLS, WAITING, Simulator
 from rlroute.sim.fast import layout as L
 from rlroute.sim.fast.dists import encode
@@ -256,7 +257,11 @@ def _grow_ring(buf: np.ndarray, starts: np.ndarray, sizes: np.ndarray, size: int
 
 class FastSimulator:
     """The compiled engine behind the reference :class:`~rlroute.sim.Simulator`'s interface
-    (``run``, ``advance``/``step``, ``report``, ``call_log``), for one replication."""
+    (``run``, ``advance``/``step``, ``report``, ``call_log``), for one replication.
+
+    ``arrivals``: as the reference's, a replay of given first-time arrival times per call
+    type (a real day's) instead of drawn ones, with the same per-call numbers.
+    """
 
     def __init__(
         self,
@@ -264,11 +269,12 @@ class FastSimulator:
         seed: int | np.random.SeedSequence = 0,
         *,
         record_calls: bool = False,
+        arrivals: Sequence[Sequence[float] | np.ndarray] | None = None,
     ) -> None:
         self.scenario = scenario
         # The reference simulator of the same seed: its streams and scenario-derived tables
-        # are the fast engine's (it never runs).
-        self.ref = ref = Simulator(scenario, seed)
+        # are the fast engine's (it never runs); it validates and keeps replayed arrivals.
+        self.ref = ref = Simulator(scenario, seed, arrivals=arrivals)
         self.streams = ref.streams
         self.n_types, self.n_groups = ref.n_types, ref.n_groups
         self.pairs, self.HOLD, self.n_actions = ref.pairs, ref.HOLD, ref.n_actions
@@ -405,18 +411,30 @@ class FastSimulator:
         length = ref.interval_s / m
         start = i * ref.interval_s + j * length
         s.F[L.F_T_BND] = (i + 1) * ref.interval_s if j + 1 == m else start + length
-        batches, wraps = draw_arrival_block(
-            ref.streams,
-            i,
-            start,
-            length,
-            ref._rates,
-            ref._day_mult,
-            ref._patience,
-            ref._repeat,
-            ref._wrap_types,
-            ref.has_wrap_up,
-        )
+        if ref._replay is not None:
+            batches, wraps = replay_arrival_block(
+                ref.streams,
+                start,
+                length,
+                ref._replay,
+                ref._patience,
+                ref._repeat,
+                ref._wrap_types,
+                ref.has_wrap_up,
+            )
+        else:
+            batches, wraps = draw_arrival_block(
+                ref.streams,
+                i,
+                start,
+                length,
+                ref._rates,
+                ref._day_mult,
+                ref._patience,
+                ref._repeat,
+                ref._wrap_types,
+                ref.has_wrap_up,
+            )
         n = sum(b[-1] for b in batches)
         if n > self.state.ARR.shape[0]:
             self.state = s = s._replace(ARR=np.zeros((2 * n, L.N_AR)))

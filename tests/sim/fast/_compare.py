@@ -67,17 +67,26 @@ def assert_same_frames(x: pd.DataFrame, y: pd.DataFrame, what: str, atol: float 
 
 
 def run_both(
-    scenario: Scenario, seed: int, router: str, *, log: bool = True, **kw: Any
+    scenario: Scenario,
+    seed: int,
+    router: str,
+    *,
+    log: bool = True,
+    arrivals: Any = None,
+    **kw: Any,
 ) -> tuple[Simulator, FastSimulator, Any, Any]:
-    ref = Simulator(scenario, seed, record_calls=log)
-    fast = FastSimulator(scenario, seed, record_calls=log)
+    ref = Simulator(scenario, seed, record_calls=log, arrivals=arrivals)
+    fast = FastSimulator(scenario, seed, record_calls=log, arrivals=arrivals)
     return ref, fast, ref.run(make_router(router, **kw)), fast.run(make_router(router, **kw))
 
 
-def assert_same_run(scenario: Scenario, seed: int, router: str, **kw: Any) -> float:
-    """Same call-by-call log and the same KPIs (every key, every table). Returns the largest
-    time difference in the log (seconds)."""
-    ref, fast, a, b = run_both(scenario, seed, router, **kw)
+def assert_same_run(
+    scenario: Scenario, seed: int, router: str, *, arrivals: Any = None, **kw: Any
+) -> float:
+    """Same call-by-call log and the same KPIs (every key, every table); ``arrivals``: both
+    replay these first-time arrival times. Returns the largest time difference in the log
+    (seconds)."""
+    ref, fast, a, b = run_both(scenario, seed, router, arrivals=arrivals, **kw)
     assert a.overall.keys() == b.overall.keys()
     bad = {k: (a.overall[k], b.overall[k]) for k in a.overall if not _close(a[k], b[k])}
     assert not bad, f"KPIs differ: {bad}"
