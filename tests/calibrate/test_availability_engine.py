@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rlroute.bench.backtest import pick_engine
 from rlroute.bench.synthetic import simulate_records
 from rlroute.calibrate import calibrate
 from rlroute.calibrate.availability import fit_availability
@@ -99,3 +100,9 @@ def test_calibrate_refuses_availability_without_shift_staffing(records) -> None:
         calibrate(records, staffing_method="queue", availability="fitted")
     with pytest.raises(CalibrationError, match="availability='sometimes'"):
         calibrate(records, staffing_method="shifts", availability="sometimes")
+
+
+def test_backtest_runs_not_ready_on_the_reference_engine() -> None:
+    """The backtest's ``--engine auto`` never hands a not-ready scenario to the compiled
+    engine (which refuses it)."""
+    assert pick_engine("auto", _scenario(), "fifo") == "reference"
