@@ -77,14 +77,12 @@ ENGINES = ("auto", "reference", "compiled")
 def pick_engine(engine: str, scenario: Scenario, router: str) -> str:
     """``reference`` or ``compiled``: ``auto`` takes the compiled engine when ``router`` has a
     compiled twin (both engines give the same calls, to 1e-9 s; a router without a twin would
-    be asked at every epoch through Python, where the reference engine is as quick) and the
-    scenario has no ``not_ready`` (which only the reference engine simulates)."""
+    be asked at every epoch through Python, where the reference engine is as quick); not-ready
+    episodes included (both engines simulate them, call by call the same)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {ENGINES}")
     if engine != "auto":
         return engine
-    if scenario.has_not_ready:
-        return "reference"  # the compiled engine does not simulate not-ready episodes (yet)
     probe = Simulator(scenario, 0)
     r = make_router(router)
     r.reset(probe)
@@ -659,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         choices=ENGINES,
         help="simulator: auto = the compiled engine when the router has a compiled twin "
-        "(the same calls as the reference engine) and the scenario no not-ready episodes",
+        "(the same calls as the reference engine)",
     )
     parser.add_argument(
         "--data", default=None, help="call records (default: the shipped Anonymous Bank log)"

@@ -102,7 +102,8 @@ def test_calibrate_refuses_availability_without_shift_staffing(records) -> None:
         calibrate(records, staffing_method="shifts", availability="sometimes")
 
 
-def test_backtest_runs_not_ready_on_the_reference_engine() -> None:
-    """The backtest's ``--engine auto`` never hands a not-ready scenario to the compiled
-    engine (which refuses it)."""
-    assert pick_engine("auto", _scenario(), "fifo") == "reference"
+def test_backtest_runs_not_ready_on_the_compiled_engine() -> None:
+    """The backtest's ``--engine auto`` hands a not-ready scenario to the compiled engine
+    like any other (it simulates not-ready episodes, call by call as the reference)."""
+    assert pick_engine("auto", _scenario(), "fifo") == "compiled"
+    assert pick_engine("auto", _scenario(), "gcmu") == "reference"  # no compiled twin
