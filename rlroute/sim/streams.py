@@ -14,8 +14,8 @@ type takes row n of that type's table, so no run-time draw ever shifts the numbe
 first-time caller.
 
 The layout only ever grows at the end: a source added later (``wrap_up``, then
-``repeat_call``) is spawned after all the others, so the streams that existed before it draw
-exactly the same numbers as before, and a scenario that does not use the new source gives
+``repeat_call``, ``availability``, ``staffing``) is spawned after all the others, so the
+streams that existed before it draw exactly the same numbers as before, and a scenario that does not use the new source gives
 bit-identical results.
 """
 
@@ -107,6 +107,9 @@ class RandomStreams:
     wrap_up: tuple[np.random.Generator, ...] = ()
     # Everything about repeat calls, through a RepeatCallTable per type (see the module doc).
     repeat_call: tuple[np.random.Generator, ...] = ()
+    # Day-to-day staffing (AgentGroup.staffing_day_factor): per day, per group with a factor,
+    # a Gamma draw and a rounding uniform (rlroute.sim.staffing.draw_day_staffing).
+    staffing: np.random.Generator | None = None
 
     @classmethod
     def from_seed(cls, seed: int | np.random.SeedSequence, n_types: int) -> RandomStreams:
@@ -116,10 +119,16 @@ class RandomStreams:
         # Spawned last, in this order: the streams above are unchanged by them.
         wrap_up = root.spawn(1)[0]
         repeat_call = root.spawn(1)[0]
+        # (the ``availability`` stream is spawned here, between repeat_call and staffing)
+        staffing = root.spawn(1)[0]
         fields = {
             name: tuple(np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(n_types))
             for name, ss in zip(
                 (*SOURCES, "wrap_up", "repeat_call"), (*per_source, wrap_up, repeat_call)
             )
         }
-        return cls(day=np.random.Generator(np.random.PCG64(day)), **fields)
+        return cls(
+            day=np.random.Generator(np.random.PCG64(day)),
+            staffing=np.random.Generator(np.random.PCG64(staffing)),
+            **fields,
+        )
