@@ -57,6 +57,7 @@ _CALIBRATE_KEYS = (
     "model_repeats",
     "wrap_up",
     "handle_profile",
+    "staffing_day_factor",
     "arrival_profile",
     "arrival_df",
     "min_fit_calls",
