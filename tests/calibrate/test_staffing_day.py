@@ -9,6 +9,7 @@ from calib_helpers import truth_scenario
 
 from rlroute.bench.synthetic import simulate_records
 from rlroute.calibrate import calibrate
+from rlroute.calibrate.report import to_markdown
 from rlroute.calibrate.staffing_day import MIN_DAYS, day_factors, fit_staffing_day_factors
 from rlroute.scenario import StaffingDayFactor
 from rlroute.sim.staffing import draw_day_staffing
@@ -91,6 +92,7 @@ def test_calibrate_puts_the_factors_on_the_groups() -> None:
     assert all(g.staffing_day_factor is None for g in plain.agent_groups)
     assert report.staffing_days is not None and "staffing_days" in report.tables()
     assert report.settings["staffing_day_factor"] is True
+    assert "## Staffing from day to day" in to_markdown(report, scenario, {})
     got = [g.staffing_day_factor for g in scenario.agent_groups]
     assert any(f is not None for f in got)
     assert [g.head_count for g in scenario.agent_groups] == [
