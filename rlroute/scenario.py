@@ -65,6 +65,8 @@ MAX_HEAD_COUNT = 100_000
 MAX_INTERVALS = 100_000
 #: Mean handle time and patience below this (seconds) are refused: routers divide by them.
 MIN_RATE_MEAN_S = 1e-6
+#: Not-ready requests per agent-hour above this are a typo (a rate per second read per hour).
+MAX_NOT_READY_RATE = 3600.0
 _ENV_CAP = "RLROUTE_MAX_EXPECTED_CALLS"
 
 
@@ -118,7 +120,7 @@ def _json_like(value: Any, path: str = "metadata") -> None:
 
 def _omit_if_none(data: dict[str, Any], key: str) -> dict[str, Any]:
     """Drop an optional field that is unset from a dump. Fields added after schema version 1
-    (``Skill.wrap_up``, ``CallType.handle_time_profile``) then leave a scenario without them
+    (``Skill.wrap_up``, ``CallType.handle_time_profile``, ``AgentGroup.not_ready``) then leave a scenario without them
     serialised exactly as before they existed, so existing YAML files and the hashes that
     identify scenarios (benchmarks, trained runs) do not change."""
     if key in data and data[key] is None:
@@ -280,12 +282,67 @@ class StaffingDayFactor(_Model):
     )
 
 
+class NotReady(_Model):
+    """Agents' not-ready episodes (breaks, back-office work, meetings) at any time of the shift.
+
+    Per agent on shift, not-ready *requests* come as a Poisson process at ``rate_per_hour[i]``
+    requests per hour in interval ``i``. An idle agent goes not ready at once; a busy one
+    (talking or in wrap-up) when it becomes free (at most one pending request); an agent
+    already not ready or with a request pending ignores the request. An episode lasts an
+    exponential time of mean ``mean_length_s[j]``, ``j`` the interval it *starts* in (the
+    drain keeps the last interval's). A not-ready agent is on shift but takes no call: it is
+    neither idle nor busy, and occupancy leaves its time out (``docs/availability.md``). Each
+    list has 1 value (broadcast) or ``n_intervals`` values, like ``head_count``. The model is
+    :mod:`rlroute.calibrate.availability`'s, which fits it from call records.
+    """
+
+    rate_per_hour: list[float] = Field(
+        description="not-ready requests per agent-hour on shift, per interval (1 or "
+        "n_intervals values, each >= 0)"
+    )
+    mean_length_s: list[float] = Field(
+        description="mean episode length in seconds by the interval the episode starts in "
+        "(1 or n_intervals values, each > 0)"
+    )
+
+    @field_validator("rate_per_hour", "mean_length_s", mode="before")
+    @classmethod
+    def _broadcast(cls, v: Any) -> Any:
+        return [v] if isinstance(v, int | float) else v
+
+    @field_validator("rate_per_hour")
+    @classmethod
+    def _rates(cls, v: list[float]) -> list[float]:
+        bad = [i for i, r in enumerate(v) if not 0 <= r <= MAX_NOT_READY_RATE]
+        if bad:
+            raise ValueError(
+                f"rates must be >= 0 and <= {MAX_NOT_READY_RATE:g} per hour; interval "
+                f"{bad[0]} has {v[bad[0]]}"
+            )
+        return v
+
+    @field_validator("mean_length_s")
+    @classmethod
+    def _lengths(cls, v: list[float]) -> list[float]:
+        bad = [i for i, m in enumerate(v) if not MIN_RATE_MEAN_S <= m <= MAX_DRAW_S]
+        if bad:
+            raise ValueError(
+                f"mean lengths must be > 0 and <= {MAX_DRAW_S:g} s; interval {bad[0]} has "
+                f"{v[bad[0]]}"
+            )
+        return v
+
+
 class AgentGroup(_Model):
     """A pool of interchangeable agents with the same skills and the same staffing schedule.
 
     ``staffing_day_factor`` (optional): the schedule is scaled each day by a random factor of
     mean 1 (see :class:`StaffingDayFactor`); ``None`` (or no field) keeps the schedule every
     day, exactly the model without the field.
+
+    ``not_ready`` (optional, :class:`NotReady`): the group's not-ready episodes at any time of
+    the shift; absent, agents on shift are always ready between calls (and the simulation is
+    exactly the one before the field existed).
     """
 
     name: str = Field(min_length=1)
@@ -294,10 +351,15 @@ class AgentGroup(_Model):
     staffing_day_factor: StaffingDayFactor | None = Field(
         default=None, description="day-to-day variation of the head counts; None: none"
     )
+    not_ready: NotReady | None = Field(
+        default=None,
+        description="not-ready episodes at any time of the shift (rate per agent-hour and "
+        "mean length per interval); None: agents are ready whenever not on a call or in wrap-up",
+    )
 
     @model_serializer(mode="wrap")
-    def _omit_absent_day_factor(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _omit_if_none(handler(self), "staffing_day_factor")
+    def _omit_absent_options(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _omit_if_none(_omit_if_none(handler(self), "not_ready"), "staffing_day_factor")
 
     @field_validator("head_count", mode="before")
     @classmethod
@@ -378,6 +440,14 @@ class Scenario(_Model):
                     f"agent_groups[{j}].head_count: has {len(g.head_count)} values, "
                     f"expected 1 or n_intervals={n}"
                 )
+            if g.not_ready is not None:
+                for field in ("rate_per_hour", "mean_length_s"):
+                    vals = getattr(g.not_ready, field)
+                    if len(vals) not in (1, n):
+                        problems.append(
+                            f"agent_groups[{j}].not_ready.{field}: has {len(vals)} values, "
+                            f"expected 1 or n_intervals={n}"
+                        )
             unknown = sorted(set(g.skills) - set(type_names))
             if unknown:
                 problems.append(f"agent_groups[{j}].skills: unknown call types {unknown}")
@@ -450,6 +520,24 @@ class Scenario(_Model):
         """Head count of one group, one per interval (scalars broadcast)."""
         h = self.agent_groups[group_index].head_count
         return h * self.n_intervals if len(h) == 1 else list(h)
+
+    def not_ready(self, group_index: int) -> tuple[list[float], list[float]] | None:
+        """``(rate_per_hour, mean_length_s)`` of one group per interval (scalars broadcast), or
+        None when the group has no not-ready episodes."""
+        nr = self.agent_groups[group_index].not_ready
+        if nr is None:
+            return None
+        n = self.n_intervals
+        rate, length = nr.rate_per_hour, nr.mean_length_s
+        return (
+            rate * n if len(rate) == 1 else list(rate),
+            length * n if len(length) == 1 else list(length),
+        )
+
+    @property
+    def has_not_ready(self) -> bool:
+        """Some agent group has not-ready episodes (:class:`NotReady`)."""
+        return any(g.not_ready is not None for g in self.agent_groups)
 
     def sl_target_s(self, type_index: int) -> float:
         own = self.call_types[type_index].service_level_target_s
@@ -556,7 +644,8 @@ def _error_line(loc: tuple[int | str, ...], msg: str) -> str:
 def truncate_intervals(scenario: Scenario, n_intervals: int) -> Scenario:
     """The first ``n_intervals`` intervals of ``scenario`` (for quick runs and CI).
 
-    Per-interval lists (arrival rates, handle-time profiles, head counts) are cut to the new
+    Per-interval lists (arrival rates, handle-time profiles, head counts, not-ready rates
+    and lengths) are cut to the new
     horizon. The day-level
     multiplier keeps its period when that still divides the horizon; a horizon shorter than
     one day gets a single draw, exactly like the first part of a day.
@@ -582,6 +671,10 @@ def truncate_intervals(scenario: Scenario, n_intervals: int) -> Scenario:
     for grp in data["agent_groups"]:
         if len(grp["head_count"]) > 1:
             grp["head_count"] = grp["head_count"][:n_intervals]
+        nr = grp.get("not_ready")
+        for key in ("rate_per_hour", "mean_length_s"):
+            if nr and len(nr[key]) > 1:
+                nr[key] = nr[key][:n_intervals]
     data["metadata"] = {
         **data.get("metadata", {}),
         "truncated_from_intervals": scenario.n_intervals,
@@ -593,10 +686,12 @@ __all__ = [
     "MAX_EXPECTED_CALLS",
     "MAX_HEAD_COUNT",
     "MAX_INTERVALS",
+    "MAX_NOT_READY_RATE",
     "SCHEMA_VERSION",
     "AgentGroup",
     "CallCost",
     "CallType",
+    "NotReady",
     "RepeatCalls",
     "Scenario",
     "ScenarioError",

@@ -77,11 +77,14 @@ ENGINES = ("auto", "reference", "compiled")
 def pick_engine(engine: str, scenario: Scenario, router: str) -> str:
     """``reference`` or ``compiled``: ``auto`` takes the compiled engine when ``router`` has a
     compiled twin (both engines give the same calls, to 1e-9 s; a router without a twin would
-    be asked at every epoch through Python, where the reference engine is as quick)."""
+    be asked at every epoch through Python, where the reference engine is as quick) and the
+    scenario has no ``not_ready`` (which only the reference engine simulates)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {ENGINES}")
     if engine != "auto":
         return engine
+    if scenario.has_not_ready:
+        return "reference"  # the compiled engine does not simulate not-ready episodes (yet)
     probe = Simulator(scenario, 0)
     r = make_router(router)
     r.reset(probe)
@@ -179,6 +182,7 @@ def day_by_day_scenario(scenario: Scenario, report: CalibrationReport) -> Scenar
     for g in data["agent_groups"]:
         g["head_count"] = heads[:, gpos[g["name"]], :].reshape(-1).tolist()
         g.pop("staffing_day_factor", None)  # each day's own staffing
+        _repeat_not_ready(g, n_days)
     return Scenario.from_dict(data, source="day-by-day backtest scenario")
 
 
@@ -197,7 +201,16 @@ def repeat_days(scenario: Scenario, n_days: int) -> Scenario:
         _repeat_profile(scenario, c, n_days)
     for j, g in enumerate(data["agent_groups"]):
         g["head_count"] = scenario.head_counts(j) * n_days
+        _repeat_not_ready(g, n_days)
     return Scenario.from_dict(data, source="repeated-day backtest scenario")
+
+
+def _repeat_not_ready(group: dict[str, Any], n_days: int) -> None:
+    """A group's per-interval not-ready rates and lengths, repeated for every day."""
+    nr = group.get("not_ready")
+    for key in ("rate_per_hour", "mean_length_s"):
+        if nr and len(nr[key]) > 1:
+            nr[key] = nr[key] * n_days
 
 
 def span_seconds_per_interval(
@@ -214,10 +227,19 @@ def span_seconds_per_interval(
     return out
 
 
+def busy_agents(by_interval: pd.DataFrame) -> pd.Series:
+    """Agents busy (talk + wrap-up) on average in each interval, from the per-interval KPIs:
+    occupancy times the agents on duty *and ready* (with not-ready episodes the simulator's
+    occupancy leaves not-ready time out of its denominator)."""
+    ready = by_interval["agents_on_duty"]
+    if "not_ready_share" in by_interval:
+        ready = ready * (1.0 - by_interval["not_ready_share"].fillna(0))
+    return by_interval["occupancy"].fillna(0) * ready
+
+
 def busy_all_s(by_interval: pd.DataFrame, scenario: Scenario) -> float:
     """Agent-seconds busy (talk + wrap-up) over the horizon, from the per-interval KPIs."""
-    busy = by_interval["occupancy"].fillna(0) * by_interval["agents_on_duty"]
-    return float(busy.sum() * scenario.interval_s)
+    return float(busy_agents(by_interval).sum() * scenario.interval_s)
 
 
 def replay_arrivals(
@@ -290,7 +312,7 @@ def _simulate(
             scenario.interval_s,
             len(bi),
         )
-        busy = (bi["occupancy"].fillna(0) * bi["agents_on_duty"]).to_numpy()
+        busy = busy_agents(bi).to_numpy()
         busy = np.clip(busy - wrap_s / scenario.interval_s, 0.0, None)
         present = bi["agents_on_duty"].to_numpy()
         occ = (
@@ -309,7 +331,9 @@ def _simulate(
         )
         # the talk share of the same busy time (exactly 1 without wrap-up)
         talk_share = 1.0 - wrap_s.sum() / max(busy_all_s(bi, scenario), 1e-9)
-        k["overall"]["occupancy"] = kpi.overall["occupancy"] * talk_share
+        # over agents on duty, ready or not, like the observed one (a log cannot see not ready)
+        ready_share = 1.0 - kpi.overall.get("not_ready_share", 0.0)
+        k["overall"]["occupancy"] = kpi.overall["occupancy"] * talk_share * ready_share
         out.append(k)
     return out
 
@@ -598,6 +622,7 @@ EXAMPLES = """examples:
   python -m rlroute.bench.backtest --seeds 10 --out experiments/anonymous_bank_backtest
   python -m rlroute.bench.backtest --seeds 10 --handle-profile --wrap-up --out DIR
   python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --out DIR
+  python -m rlroute.bench.backtest --staffing shifts --availability fitted --out DIR
   python -m rlroute.bench.backtest --data calls.csv --format csv \\
       --columns start=arrival skill=call_type --seeds 5 --out DIR
 """
@@ -636,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         choices=ENGINES,
         help="simulator: auto = the compiled engine when the router has a compiled twin "
-        "(the same calls as the reference engine)",
+        "(the same calls as the reference engine) and the scenario no not-ready episodes",
     )
     parser.add_argument(
         "--data", default=None, help="call records (default: the shipped Anonymous Bank log)"
@@ -656,6 +681,13 @@ def main(argv: list[str] | None = None) -> int:
         "--wrap-up",
         action="store_true",
         help="fit and simulate after-call work (use with --staffing shifts)",
+    )
+    parser.add_argument(
+        "--availability",
+        default="none",
+        choices=("none", "fitted"),
+        help="fitted: not-ready episodes at any time of the shift, with the after-call work "
+        "fitted jointly (needs --staffing shifts; it replaces --wrap-up's fit)",
     )
     parser.add_argument(
         "--handle-profile",
@@ -714,7 +746,8 @@ def main(argv: list[str] | None = None) -> int:
         "patience_model": args.patience,
         "wrap_up": args.wrap_up,
         "handle_profile": args.handle_profile,
-        "staffing_day_factor": args.staffing_day_factor,
+        **({"staffing_day_factor": True} if args.staffing_day_factor else {}),
+        **({"availability": args.availability} if args.availability != "none" else {}),
         "arrival_profile": args.arrival_profile,
         "arrival_df": args.arrival_df,
     }

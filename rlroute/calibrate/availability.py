@@ -56,7 +56,6 @@ import pandas as pd
 from scipy import optimize, special
 
 from rlroute.calibrate.common import CalibrationError, queue_calls
-from rlroute.calibrate.core import calibrate
 from rlroute.calibrate.inputs import load_records
 from rlroute.calibrate.wrapup import wrap_up_samples
 from rlroute.data import CallRecordsError
@@ -67,6 +66,7 @@ __all__ = [
     "availability_loglik",
     "fit_availability",
     "fit_availability_samples",
+    "interval_not_ready",
     "simulate_agent_timelines",
 ]
 
@@ -228,6 +228,32 @@ def fit_availability_samples(
     return AvailabilityFit(
         groups=pd.DataFrame(group_rows), hourly=pd.DataFrame(hour_rows), samples=data
     )
+
+
+def interval_not_ready(
+    fit: AvailabilityFit,
+    group: str,
+    start_s: float,
+    interval_s: float,
+    n_intervals: int,
+    bin_hours: int = 1,
+) -> tuple[list[float], list[float]] | None:
+    """The fit of ``group`` on a Scenario's interval grid: ``(rate_per_hour, mean_length_s)``
+    per interval, each the value of the clock-hour block (of ``bin_hours``, as fitted) the
+    interval starts in, or the group's all-hours value for a block without a fit of its own
+    (None: the group was not fitted). ``start_s``: the grid's clock time of day at t = 0."""
+    row = fit.groups[fit.groups["group"] == group]
+    if row.empty:
+        return None
+    rates, lengths = fit.rates(group), fit.mean_lengths(group)
+    all_rate, all_len = float(row["rate_per_hour"].iloc[0]), float(row["mean_length_s"].iloc[0])
+    out_r, out_l = [], []
+    for i in range(n_intervals):
+        hour = int(((start_s + i * interval_s) % 86400.0) // 3600.0)
+        block = hour // bin_hours * bin_hours
+        out_r.append(round(rates.get(block, all_rate), 4))
+        out_l.append(round(lengths.get(block, all_len), 1))
+    return out_r, out_l
 
 
 def fit_availability(
@@ -398,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-hour-samples", type=int, default=200)
     parser.add_argument("--out", default=None, help="also write the hourly table to this CSV")
     args = parser.parse_args(argv)
+    # here, not at the top: rlroute.calibrate.core imports this module (availability="fitted")
+    from rlroute.calibrate.core import calibrate
+
     try:
         records = load_records({"path": args.data, "format": "technion"})
         # the calibration's agent groups and skills (its arrival profile does not matter here)

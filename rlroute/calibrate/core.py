@@ -14,6 +14,8 @@ The pipeline, each step in its own module (its docstring states the method):
    (:mod:`~rlroute.calibrate.handle`), first-call resolution
    (:mod:`~rlroute.calibrate.resolution`), staffing (:mod:`~rlroute.calibrate.staffing`)
    and, with ``wrap_up=True``, after-call work (:mod:`~rlroute.calibrate.wrapup`); with
+   ``availability="fitted"``, after-call work *and* not-ready episodes at any time of the
+   shift, fitted jointly (:mod:`~rlroute.calibrate.availability`); with
    ``handle_profile=True``, handle times over the day (:mod:`~rlroute.calibrate.handle_profile`);
 5. assemble the :class:`~rlroute.scenario.Scenario`.
 
@@ -38,6 +40,11 @@ import numpy as np
 import pandas as pd
 
 from rlroute.calibrate.arrivals import ArrivalFit, fit_arrivals, gamma_shape_mom
+from rlroute.calibrate.availability import (
+    AvailabilityFit,
+    fit_availability_samples,
+    interval_not_ready,
+)
 from rlroute.calibrate.common import (
     CalibrationError,
     DayGrid,
@@ -67,12 +74,15 @@ from rlroute.calibrate.staffing import StaffingFit, infer_staffing
 from rlroute.calibrate.staffing_day import StaffingDayFit, fit_staffing_day_factors
 from rlroute.calibrate.wrapup import WrapUpFit, fit_wrap_up, wrap_up_samples
 from rlroute.data import CallRecords
-from rlroute.distributions import Empirical, Exponential
-from rlroute.scenario import AgentGroup, CallType, RepeatCalls, Scenario, Skill
+from rlroute.distributions import Empirical, Exponential, LogNormal
+from rlroute.scenario import AgentGroup, CallType, NotReady, RepeatCalls, Scenario, Skill
 
 __all__ = ["CalibrationReport", "calibrate", "priority_labels"]
 
 HIGH_SUFFIX = "_hi"
+#: ``availability``: ``none`` (agents ready between calls, but for ``wrap_up``) or ``fitted``
+#: (not-ready episodes and after-call work, :mod:`rlroute.calibrate.availability`).
+AVAILABILITY_METHODS = ("none", "fitted")
 
 
 @dataclass
@@ -103,6 +113,7 @@ class CalibrationReport:
     wrap_up: WrapUpFit | None = None
     handle_profile: pd.DataFrame | None = None
     staffing_days: StaffingDayFit | None = None
+    availability: AvailabilityFit | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every fit as a table: arrivals, days, patience, groups, handle, fcr, staffing."""
@@ -142,6 +153,14 @@ class CalibrationReport:
             **({"wrap_up": self.wrap_up.table()} if self.wrap_up is not None else {}),
             **({"handle_profile": self.handle_profile} if self.handle_profile is not None else {}),
             **({"staffing_days": self.staffing_days.table()} if self.staffing_days else {}),
+            **(
+                {
+                    "availability": self.availability.groups,
+                    "availability_hourly": self.availability.hourly,
+                }
+                if self.availability is not None
+                else {}
+            ),
         }
 
 
@@ -214,6 +233,7 @@ def calibrate(
     fcr_window_hours: float = 24.0,
     model_repeats: bool = False,
     wrap_up: bool = False,
+    availability: str = "none",
     handle_profile: bool = False,
     staffing_day_factor: bool = False,
     arrival_profile: str = "spline",
@@ -253,6 +273,12 @@ def calibrate(
         wrap_up: give every skill a not-ready (after-call work) time fitted from the idle
             gaps of agents while calls waited (:mod:`rlroute.calibrate.wrapup`); meant for
             ``staffing_method="shifts"``.
+        availability: ``none`` (the default) or ``fitted``: fit after-call work and not-ready
+            episodes jointly from the same gaps (:mod:`rlroute.calibrate.availability`, so no
+            second is counted twice) and give each group a ``not_ready`` (rate and mean
+            length per interval, from the clock hour it starts in) and each of its skills the
+            fitted after-call work (a lognormal per group, in place of ``wrap_up``'s fit).
+            Needs ``staffing_method="shifts"`` (the rates are per hour on shift).
         handle_profile: give every call type a handle-time factor per interval (handle
             times over the day, :mod:`rlroute.calibrate.handle_profile`).
         staffing_day_factor: give every agent group a day-to-day staffing factor (Gamma
@@ -437,6 +463,36 @@ def calibrate(
                 "leaves not-ready agents out while calls wait; 'shifts' is the consistent one"
             )
 
+    # -- not-ready episodes and after-call work, fitted jointly from the same gaps
+    avail_fit = None
+    if availability not in AVAILABILITY_METHODS:
+        raise CalibrationError(
+            f"availability={availability!r}; use one of {list(AVAILABILITY_METHODS)}"
+        )
+    if availability == "fitted":
+        if staffing_method != "shifts":
+            raise CalibrationError(
+                f"availability='fitted' needs staffing_method='shifts', got "
+                f"{staffing_method!r}: the not-ready rates are per hour on shift, and "
+                f"{staffing_method!r} staffing already leaves not-ready agents out"
+            )
+        samples = wrap_up_samples(
+            served, queued, agent_group, groups.skills, max_gap_s=gap_minutes * 60.0
+        )
+        avail_fit = fit_availability_samples(samples, min_samples=min_fit_calls)
+        if wrap_up:
+            warnings.append(
+                "wrap_up with availability='fitted': the after-call work is the availability "
+                "fit's (the two are fitted jointly; wrap_up's own fit is not used)"
+            )
+        for g in groups.names:
+            if g not in set(avail_fit.groups["group"]):
+                warnings.append(
+                    f"availability: group {g} has fewer than {min_fit_calls} gaps while calls "
+                    "waited: no not-ready episodes"
+                    + (" (wrap_up's after-call work kept)" if wrap_up else "")
+                )
+
     # -- staffing
     staffing = infer_staffing(
         sel,
@@ -519,6 +575,17 @@ def calibrate(
             )
         )
     agent_groups = []
+    acw: dict[str, LogNormal] = {}  # after-call work of the availability fit, per group
+    not_ready: dict[str, NotReady] = {}
+    if avail_fit is not None:
+        for row in avail_fit.groups.itertuples():
+            g = str(row.group)
+            acw[g] = LogNormal(mu=round(float(row.acw_mu), 5), sigma=round(float(row.acw_sigma), 5))
+            per_interval = interval_not_ready(
+                avail_fit, g, grid.start_s, grid.interval_s, grid.n_intervals
+            )
+            assert per_interval is not None
+            not_ready[g] = NotReady(rate_per_hour=per_interval[0], mean_length_s=per_interval[1])
     for j, g in enumerate(groups.names):
         skills: dict[str, Skill] = {}
         for t in types:
@@ -530,8 +597,10 @@ def calibrate(
                 warnings.append(f"no handle time for {base}: group {g} cannot serve it")
                 continue
             fcr = resolution.fcr(base, g, min_calls=min_fit_calls)
-            extra = {}
-            if wrap_fit is not None and wrap_fit.dist(base, g) is not None:
+            extra: dict[str, Any] = {}
+            if g in acw:
+                extra["wrap_up"] = acw[g]
+            elif wrap_fit is not None and wrap_fit.dist(base, g) is not None:
                 extra["wrap_up"] = wrap_fit.dist(base, g)
             skills[t] = Skill(handle_time=_rounded(fit), fcr=round(fcr, 4) if fcr else 1.0, **extra)
         if not skills:
@@ -543,6 +612,7 @@ def calibrate(
                 head_count=staffing.head_count[j].tolist(),
                 skills=skills,
                 staffing_day_factor=None if staffing_days is None else staffing_days.factors[j],
+                not_ready=not_ready.get(g),
             )
         )
     served_types = {t for grp in agent_groups for t in grp.skills}
@@ -570,8 +640,10 @@ def calibrate(
         "fcr_window_hours": fcr_window_hours,
         "model_repeats": model_repeats,
         "wrap_up": wrap_up,
+        # only when used: earlier calibrations' settings (and scenario hashes) stay as they were
+        **({"availability": availability} if availability != "none" else {}),
         "handle_profile": handle_profile,
-        "staffing_day_factor": staffing_day_factor,
+        **({"staffing_day_factor": True} if staffing_day_factor else {}),
         "arrival_profile": profile_rule,
         "min_fit_calls": min_fit_calls,
     }
@@ -634,6 +706,7 @@ def calibrate(
         wrap_up=wrap_fit,
         handle_profile=profile_table,
         staffing_days=staffing_days,
+        availability=avail_fit,
     )
     return scenario, report
 

@@ -56,6 +56,7 @@ _CALIBRATE_KEYS = (
     "fcr_window_hours",
     "model_repeats",
     "wrap_up",
+    "availability",
     "handle_profile",
     "staffing_day_factor",
     "arrival_profile",

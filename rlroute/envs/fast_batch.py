@@ -27,7 +27,7 @@ from rlroute.envs.observation import Observer
 from rlroute.scenario import Scenario
 from rlroute.sim.engine import WAITING
 from rlroute.sim.fast import layout as L
-from rlroute.sim.fast.simulator import FastSimulator, SimulatorView
+from rlroute.sim.fast.simulator import FastSimulator, SimulatorView, refuse_unsupported
 from rlroute.sim.kpis import KPIReport
 
 _INVALID_MODES = ("fallback", "raise")
@@ -86,6 +86,7 @@ class FastBatch:
             raise ValueError(f"invalid_action={invalid_action!r}; use one of {_INVALID_MODES}")
         if int(num_envs) < 1:
             raise ValueError(f"num_envs={num_envs}: need at least one row")
+        refuse_unsupported(scenario)  # here, not at the first reset_rows
         self.scenario = scenario
         self.num_envs = n = int(num_envs)
         self.reward_scale = float(reward_scale)

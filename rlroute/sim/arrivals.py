@@ -51,6 +51,23 @@ face the same callers and their KPI differences are differences of policy, not o
    of ``REPEAT_BLOCK`` rows: patience, service_u, resolve_u, balk_u, rep_u, rep_delay,
    wrap_u), so no run-time draw shifts a first-time caller's numbers (:func:`repeat_call`).
    A repeat call comes back only before the horizon.
+5. **Not-ready requests** (``availability[g]``, one stream per agent group; only for groups
+   with :class:`~rlroute.scenario.NotReady`, in group order; a scenario without it never
+   touches these streams): at the start of each interval ``i`` (after the day multipliers
+   and after every group's staffing change of that boundary, before the interval's first
+   arrival block), for each group ``g`` with ``not_ready`` (:func:`draw_not_ready_requests`):
+   ``mean = head_count[g][i] * rate_per_hour[g][i] / 3600 * interval_s``;
+   ``poisson(mean)`` gives the count ``n`` (no draw when ``mean == 0``; nothing more when
+   ``n == 0``); then ``random(n)``, sorted, times ``interval_s`` plus the interval's start:
+   the request times; then ``random(n)``: the pick uniforms ``u``; then ``random(n)``: the
+   length quantiles ``q``. The requests become heap events (kind ``NR_REQUEST``) pushed in
+   time order right after the draw, so their sequence numbers come after every event pushed
+   before this boundary and before any pushed later. At a request's time the agent is the
+   ``floor(u * m)``-th (0-based) of the group's ``m`` agents on shift (present and not due
+   to leave), in ascending agent id (no agent: the request is void). An episode that starts
+   at ``t`` lasts ``-mean_length_s[g][j] * log1p(-q)`` with ``j = min(floor(t /
+   interval_s), n_intervals - 1)``, the interval it starts in (the request's ``q``, also
+   when it starts later because the agent was busy).
 
 Nothing else in the simulator draws a random number: staffing, routing, abandonment and
 service ends are deterministic given these draws. The compiled engine draws the same blocks
@@ -173,6 +190,22 @@ def arrival_rows(
     return rows, (np.concatenate(wraps)[order].tolist() if wraps else None)
 
 
+def draw_not_ready_requests(
+    rng: np.random.Generator, head_count: int, rate_per_hour: float, start: float, length: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 5: one group's not-ready requests in [start, start + length): their sorted times,
+    pick uniforms and length quantiles (each of size n, n = 0 when none)."""
+    mean = head_count * rate_per_hour / 3600.0 * length
+    n = int(rng.poisson(mean)) if mean > 0 else 0
+    if n == 0:
+        empty = np.zeros(0)
+        return empty, empty, empty
+    times = start + np.sort(rng.random(n)) * length
+    pick_u = rng.random(n)
+    length_q = rng.random(n)
+    return times, pick_u, length_q
+
+
 def repeat_call(
     table: RepeatCallTable, first: Call, call_id: int, t_back: float, interval: int
 ) -> Call:
@@ -263,6 +296,7 @@ __all__ = [
     "blocks_in_interval",
     "draw_arrival_block",
     "draw_day_multipliers",
+    "draw_not_ready_requests",
     "repeat_call",
     "replay_arrival_block",
 ]

@@ -41,6 +41,14 @@ Conventions (stated once, used by every KPI):
   through the drain), whichever group serves it; types without one skip the product, so their
   talk times are the same bits as before profiles existed. ``mean_handle`` stays the skill
   distribution's mean (the mean at multiplier 1);
+* not-ready episodes (a group's optional ``not_ready``, :class:`~rlroute.scenario.NotReady`):
+  requests drawn at each interval's start (:mod:`rlroute.sim.arrivals`, step 5) pick an agent
+  on shift; an idle one goes not ready at once, a busy one when free (one pending request at
+  most), others ignore it (:mod:`rlroute.sim.staffing`). A not-ready agent is on duty but
+  neither idle nor busy: routers and observations see it as unavailable (not in
+  ``idle_count``; ``not_ready_count[g]`` counts it), and ``occupancy`` leaves its time out of
+  the denominator (busy / (busy + idle ready), as the industry counts it). A scenario without
+  ``not_ready`` never touches the ``availability`` streams and runs bit for bit as before;
 * inside a group the longest-idle agent takes the call unless the router names an agent;
 * a caller who finds no idle eligible agent balks with ``balk_probability`` (always, if
   ``balk_queue_length`` of the type already wait); a balk counts as an abandonment with wait 0;
@@ -71,12 +79,14 @@ from rlroute.sim.arrivals import (
     blocks_in_interval,
     draw_arrival_block,
     draw_day_multipliers,
+    draw_not_ready_requests,
     repeat_call,
     replay_arrival_block,
 )
 from rlroute.sim.entities import (
     ABANDON,
     ABANDONED,
+    NR_REQUEST,
     REPEAT,
     SERVED,
     SERVICE_END,
@@ -161,7 +171,7 @@ class Simulator:
         self.interval_s = scenario.interval_s
         self.n_intervals = scenario.n_intervals
         self.horizon = scenario.horizon_s
-        self.streams = RandomStreams.from_seed(seed, K)
+        self.streams = RandomStreams.from_seed(seed, K, G)
 
         # Static per-type and per-pair parameters, as plain lists for fast scalar access.
         self._rates = [[r / 3600.0 for r in scenario.rates_per_hour(k)] for k in range(K)]
@@ -228,6 +238,12 @@ class Simulator:
         # handle_time_profile, which then takes no multiplication at all (same bits as before).
         self._handle_mult = [scenario.handle_time_multipliers(k) for k in range(K)]
         self.has_handle_profile = any(m is not None for m in self._handle_mult)
+        # Not-ready episodes (AgentGroup.not_ready): per group, the request rate per agent-hour
+        # and the mean length per interval (None: the group has none).
+        nr = [scenario.not_ready(g) for g in range(G)]
+        self._nr_rate = [None if x is None else x[0] for x in nr]
+        self._nr_length = [None if x is None else x[1] for x in nr]
+        self.has_not_ready = any(x is not None for x in nr)
         self.groups_of_type = [[g for kk, g in self.pairs if kk == k] for k in range(K)]
         self.types_of_group = [[k for k, gg in self.pairs if gg == g] for g in range(G)]
 
@@ -238,6 +254,8 @@ class Simulator:
         self.idle: list[deque[Agent]] = [deque() for _ in range(G)]
         self.idle_count = [0] * G
         self.wrap_up_count = [0] * G  # agents in after-call work, per group
+        self.not_ready_count = [0] * G  # agents in a not-ready episode, per group
+        self.not_ready_total = 0
         self.agents: list[Agent] = []
         self.busy_count = 0
         self.present_count = 0
@@ -246,6 +264,7 @@ class Simulator:
         self.busy_area = 0.0
         self.present_area = 0.0
         self.queue_area = 0.0
+        self.not_ready_area = 0.0  # agent-seconds not ready (only with not_ready)
         self.queue_time: dict[int, float] = defaultdict(float)
         # Events (time, sequence number, kind, object); the sequence number breaks ties in
         # the order of scheduling. The INF sentinel keeps the heap from ever being empty.
@@ -315,7 +334,8 @@ class Simulator:
     def agent_counts(self, g: int) -> tuple[int, int, int]:
         """``(idle, talking, in wrap-up)`` agents of group g on duty now, counted agent by
         agent (read-only, for checks and diagnostics: the counters are the fast path). Their
-        sum is every agent of the group still present, leavers finishing their work included.
+        sum is every agent of the group still present, leavers finishing their work included,
+        except agents in a not-ready episode (``not_ready_count[g]``), who are in none of them.
         """
         idle = talking = wrapping = 0
         for a in self.agents:
@@ -324,7 +344,7 @@ class Simulator:
                     talking += 1
                 elif a.in_wrap_up:
                     wrapping += 1
-                else:
+                elif not a.not_ready:
                     idle += 1
         return idle, talking, wrapping
 
@@ -380,6 +400,7 @@ class Simulator:
         queue_time = self.queue_time
         offer, abandon, decide = self._offer, self._abandon, self._decide
         agent_done = staffing.agent_done
+        nr_on = self.has_not_ready
         # Loop-owned state (see the docstring).
         now = self.now
         busy_area, present_area, queue_area = self.busy_area, self.present_area, self.queue_area
@@ -429,6 +450,8 @@ class Simulator:
                     if q:
                         queue_area += q * dt
                     queue_time[q] += dt
+                    if nr_on:
+                        self.not_ready_area += self.not_ready_total * dt
             # --- process the event; ``opened``: it may have opened a decision epoch
             opened = False
             if ev == _EV_ARRIVAL:
@@ -470,8 +493,12 @@ class Simulator:
                             if idle_n[g]:
                                 opened = True
                                 break
-                else:  # SERVICE_END, TALK_END, WRAP_END
+                elif kind < NR_REQUEST:  # SERVICE_END, TALK_END, WRAP_END
                     opened = agent_done(self, kind, obj)
+                elif kind == NR_REQUEST:
+                    staffing.not_ready_request(self, *obj)
+                else:  # NR_END
+                    opened = staffing.not_ready_end(self, obj)
             else:
                 self._save(busy_area, present_area, queue_area, pos, t_arr)
                 self._boundary()
@@ -590,6 +617,8 @@ class Simulator:
             self._draw_day_staffing(i)
         for g in range(self.n_groups):
             staffing.staff(self, g, self._heads[g][i])
+        if self.has_not_ready:
+            self._draw_not_ready(i)
         self._n_blocks = blocks_in_interval(self._rates, self._day_mult, i, self.interval_s)
         self._block = 0
         self._open_block()
@@ -611,6 +640,19 @@ class Simulator:
             i,
             min(self._ipd, self.n_intervals - i),
         )
+
+    def _draw_not_ready(self, i: int) -> None:
+        """Draw interval i's not-ready requests of every group that has them, and schedule
+        them (the CRN contract, :mod:`rlroute.sim.arrivals` step 5)."""
+        start = i * self.interval_s
+        for g, rates in enumerate(self._nr_rate):
+            if rates is None:
+                continue
+            times, pick_u, length_q = draw_not_ready_requests(
+                self.streams.availability[g], self._heads[g][i], rates[i], start, self.interval_s
+            )
+            for t, u, q in zip(times.tolist(), pick_u.tolist(), length_q.tolist(), strict=True):
+                _heappush(self._heap, (t, self._next_seq(), NR_REQUEST, (g, u, q)))
 
     def _open_block(self) -> None:
         """Draw the callers of the current block (see :mod:`rlroute.sim.arrivals`)."""

@@ -20,6 +20,10 @@ ABANDON = 1
 REPEAT = 2
 TALK_END = 3  # a service end followed by a wrap-up (after-call work)
 WRAP_END = 4
+# Not-ready episodes (only in scenarios whose groups have ``not_ready``): a request for group
+# g (drawn at the interval's start, rlroute.sim.arrivals step 5), and an episode's end.
+NR_REQUEST = 5
+NR_END = 6
 
 
 class Call:
@@ -80,9 +84,12 @@ class Call:
 class Agent:
     """One agent of a group; tracked individually for longest-idle routing and load fairness.
 
-    States: *idle* (present, no call, not in wrap-up: in its group's idle queue), *talking*
-    (``call`` set), *in wrap-up* (``in_wrap_up``); ``leaving`` marks a busy agent who goes
-    home once its call and wrap-up are over; ``present`` is False once it has left.
+    States: *idle* (present, no call, not in wrap-up, ready: in its group's idle queue),
+    *talking* (``call`` set), *in wrap-up* (``in_wrap_up``), *not ready* (``not_ready``: an
+    episode of the group's :class:`~rlroute.scenario.NotReady` model, until ``nr_until``);
+    ``leaving`` marks a busy agent who goes home once its call and wrap-up are over;
+    ``present`` is False once it has left. ``nr_pending`` is the length quantile of a
+    not-ready request waiting for the busy agent to become free (-1: none).
     """
 
     __slots__ = (
@@ -94,6 +101,10 @@ class Agent:
         "in_wrap_up",
         "leaving",
         "n_served",
+        "not_ready",
+        "not_ready_time",
+        "nr_pending",
+        "nr_until",
         "present",
         "wrap",
         "wrap_up_time",
@@ -111,16 +122,22 @@ class Agent:
         self.present = True
         self.in_wrap_up = False
         self.call: Call | None = None
+        self.not_ready = False
+        self.not_ready_time = 0.0  # not-ready episodes, as booked when each starts
+        self.nr_pending = -1.0
+        self.nr_until = 0.0
 
     @property
     def available(self) -> bool:
-        """On duty, not talking and not in wrap-up: the state of an idle agent."""
-        return self.present and self.call is None and not self.in_wrap_up
+        """On duty, not talking, not in wrap-up and ready: the state of an idle agent."""
+        return self.present and self.call is None and not self.in_wrap_up and not self.not_ready
 
 
 __all__ = [
     "ABANDON",
     "ABANDONED",
+    "NR_END",
+    "NR_REQUEST",
     "REPEAT",
     "SERVED",
     "SERVICE_END",

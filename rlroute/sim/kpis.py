@@ -26,7 +26,13 @@ wait 0; ``T`` is the type's service-level target):
                             when the serving skills have none
 ``occupancy``               agent busy time / agent time on duty, over [0, horizon]; busy
                             is talking *or in wrap-up* (the agent cannot take a call), as
-                            the industry counts it
+                            the industry counts it; with not-ready episodes
+                            (``AgentGroup.not_ready``) the time on duty less the time not
+                            ready: busy / (busy + idle ready)
+``not_ready_s``             (only with ``not_ready``) agent-seconds not ready over
+                            [0, horizon]
+``not_ready_share``         (only with ``not_ready``) not-ready time / time on duty, over
+                            [0, horizon]
 ``fcr``                     answered calls resolved at first contact / answered
 ``wait_p50 .. wait_p99``    percentiles of answered waits (1-second resolution)
 ``queue_len_mean/p90/p99``  time-weighted queue length (all types), over [0, horizon]
@@ -90,6 +96,10 @@ class StatsCollector:
         self.interval_busy = [0.0] * n_int
         self.interval_present = [0.0] * n_int
         self.interval_queue = [0.0] * n_int
+        # Not-ready agent-seconds per interval (only scenarios with not_ready book them).
+        self.interval_not_ready = [0.0] * n_int
+        self._booked_not_ready = 0.0
+        self.has_not_ready = scenario.has_not_ready
         self.record_calls = record_calls
         self.log: list[tuple] = []
         self.unserved = [0] * K
@@ -102,6 +112,9 @@ class StatsCollector:
         self.interval_present[i] = sim.present_area - self._booked[1]
         self.interval_queue[i] = sim.queue_area - self._booked[2]
         self._booked = (sim.busy_area, sim.present_area, sim.queue_area)
+        if self.has_not_ready:
+            self.interval_not_ready[i] = sim.not_ready_area - self._booked_not_ready
+            self._booked_not_ready = sim.not_ready_area
 
     def offered(self, call: Call) -> None:
         self._n_offered[call.type][call.interval] += 1
@@ -184,7 +197,13 @@ class StatsCollector:
         sc = sim.scenario
         arrays = {n: np.asarray(v, dtype=float) for n, v in {**self.count, **self.sum}.items()}
         overall = _kpis({n: a.sum() for n, a in arrays.items()})
-        overall["occupancy"] = _ratio(sim.busy_area, sim.present_area)
+        nr = self.has_not_ready
+        if nr:
+            overall["occupancy"] = _ratio(sim.busy_area, sim.present_area - sim.not_ready_area)
+            overall["not_ready_s"] = float(sim.not_ready_area)
+            overall["not_ready_share"] = _ratio(sim.not_ready_area, sim.present_area)
+        else:
+            overall["occupancy"] = _ratio(sim.busy_area, sim.present_area)
         total_t = sum(sim.queue_time.values())
         overall["queue_len_mean"] = _ratio(sim.queue_area, total_t)
         overall.update(_queue_percentiles(sim.queue_time))
@@ -211,7 +230,13 @@ class StatsCollector:
                 "start_s": i * sc.interval_s,
                 **_kpis({n: a[:, i].sum() for n, a in arrays.items()}),
             }
-            row["occupancy"] = _ratio(self.interval_busy[i], self.interval_present[i])
+            present = self.interval_present[i]
+            if nr:
+                not_ready = self.interval_not_ready[i]
+                row["occupancy"] = _ratio(self.interval_busy[i], present - not_ready)
+                row["not_ready_share"] = _ratio(not_ready, present)
+            else:
+                row["occupancy"] = _ratio(self.interval_busy[i], present)
             row["agents_on_duty"] = self.interval_present[i] / sc.interval_s
             row["queue_len_mean"] = self.interval_queue[i] / sc.interval_s
             by_interval.append(row)
@@ -226,19 +251,21 @@ class StatsCollector:
             loads = np.array([a.busy_time for a in members]) if members else np.zeros(0)
             answered = float(sum(a.n_served for a in members))
             wrap_up = float(sum(a.wrap_up_time for a in members))
-            by_group.append(
-                {
-                    "group": name,
-                    "agents": len(members),
-                    "answered": answered,
-                    "busy_s": float(loads.sum()),  # talk + wrap-up
-                    "wrap_up_s": wrap_up,
-                    "mean_wrap_up": _ratio(wrap_up, answered),
-                    "load_cv": float(loads.std() / loads.mean())
-                    if loads.size and loads.mean() > 0
-                    else 0.0,
-                }
-            )
+            row = {
+                "group": name,
+                "agents": len(members),
+                "answered": answered,
+                "busy_s": float(loads.sum()),  # talk + wrap-up
+                "wrap_up_s": wrap_up,
+                "mean_wrap_up": _ratio(wrap_up, answered),
+                "load_cv": float(loads.std() / loads.mean())
+                if loads.size and loads.mean() > 0
+                else 0.0,
+            }
+            if nr:
+                # Episodes as booked when they start (like busy_s: not cut at the horizon).
+                row["not_ready_s"] = float(sum(a.not_ready_time for a in members))
+            by_group.append(row)
         return KPIReport(
             overall=overall,
             by_type=pd.DataFrame(by_type),

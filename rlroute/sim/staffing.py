@@ -3,13 +3,23 @@
 The schedule (``head_count`` per group and interval) is applied at each interval's start
 (:func:`staff`): missing agents are first recalled from those due to leave, then hired, idle
 at once; surplus idle agents leave at once, the most recently idle first so the
-longest-idle order of the others is kept; if that is not enough, busy agents (talking or in
-wrap-up), lowest id first, are marked ``leaving`` and go once their work is done. After the
-horizon (the drain) the last interval's staffing stays.
+longest-idle order of the others is kept; then not-ready agents (lowest id first) leave at
+once, their episode cut short (a break at the end of a shift is the end of the shift); if
+that is not enough, busy agents (talking or in wrap-up), lowest id first, are marked
+``leaving`` and go once their work is done (a not-ready request pending on them is dropped).
+After the horizon (the drain) the last interval's staffing stays.
 
 An agent finishing a call (:func:`agent_done`, on a service end, talk end or wrap-up end)
-starts its wrap-up if the serving skill has one, else becomes idle at the back of its
-group's longest-idle queue, or leaves if it was due to.
+starts its wrap-up if the serving skill has one, else starts the not-ready episode of a
+pending request, or becomes idle at the back of its group's longest-idle queue, or leaves if
+it was due to.
+
+Not-ready episodes (:func:`not_ready_request`, :func:`not_ready_end`; only for groups with
+:class:`~rlroute.scenario.NotReady`): a request picks one agent on shift (the CRN contract,
+:mod:`rlroute.sim.arrivals` step 5); an idle agent leaves the idle queue at once for the
+episode, a busy one keeps the request pending until it is free, one already not ready or
+with a request pending ignores it. At the episode's end the agent is idle (at the back of the
+longest-idle queue).
 
 Day-to-day staffing (:func:`draw_day_staffing`): a group with a ``staffing_day_factor``
 gets, at each day's start, its schedule for the day scaled by a random factor of mean 1 and
@@ -30,7 +40,7 @@ from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from rlroute.scenario import MAX_HEAD_COUNT, StaffingDayFactor
-from rlroute.sim.entities import SERVICE_END, TALK_END, WRAP_END, Agent
+from rlroute.sim.entities import NR_END, SERVICE_END, TALK_END, WRAP_END, Agent
 
 if TYPE_CHECKING:
     import numpy as np
@@ -109,6 +119,17 @@ def staff(sim: Simulator, g: int, target: int) -> None:
             sim.idle_count[g] -= 1
             sim.present_count -= 1
             remove -= 1
+        if remove and sim.not_ready_count[g]:
+            # Not-ready agents leave at once (lowest id first), their episode cut short.
+            for a in on_duty:
+                if remove and a.not_ready:
+                    a.not_ready = False
+                    a.not_ready_time -= a.nr_until - sim.now
+                    a.present = False
+                    sim.not_ready_count[g] -= 1
+                    sim.not_ready_total -= 1
+                    sim.present_count -= 1
+                    remove -= 1
         # Agents in wrap-up are busy too: they leave once it is done.
         busy = sorted(
             (a for a in on_duty if a.call is not None or a.in_wrap_up), key=lambda a: a.id
@@ -140,8 +161,14 @@ def agent_done(sim: Simulator, kind: int, agent: Agent) -> bool:
     if agent.leaving:
         agent.leaving = False
         agent.present = False
+        agent.nr_pending = -1.0
         sim.present_count -= 1
         return False
+    if agent.nr_pending >= 0.0:
+        _start_episode(sim, agent, agent.nr_pending)
+        agent.nr_pending = -1.0
+        return False
+    # _ready, written out: this runs at every call's end
     agent.idle_since = sim.now
     sim.idle[g].append(agent)
     sim.idle_count[g] += 1
@@ -152,4 +179,69 @@ def agent_done(sim: Simulator, kind: int, agent: Agent) -> bool:
     return False
 
 
-__all__ = ["agent_done", "day_load_factor", "draw_day_staffing", "staff"]
+def _ready(sim: Simulator, agent: Agent) -> bool:
+    """The agent is idle now (at the back of the longest-idle queue); True when its group has
+    calls waiting (a decision epoch)."""
+    g = agent.group
+    agent.idle_since = sim.now
+    sim.idle[g].append(agent)
+    sim.idle_count[g] += 1
+    qlen = sim.queue_len
+    for k in sim.types_of_group[g]:  # noqa: SIM110 - a plain loop is faster than any(genexpr)
+        if qlen[k]:
+            return True
+    return False
+
+
+def _start_episode(sim: Simulator, agent: Agent, q: float) -> None:
+    """Start a not-ready episode of length quantile ``q`` now (the agent is neither idle nor
+    busy): its mean is the one of the interval it starts in."""
+    g = agent.group
+    i = min(int(sim.now // sim.interval_s), sim.n_intervals - 1)
+    means = sim._nr_length[g]
+    assert means is not None  # only a group with not_ready has requests
+    length = -means[i] * math.log1p(-q)
+    agent.not_ready = True
+    agent.nr_until = sim.now + length
+    agent.not_ready_time += length
+    sim.not_ready_count[g] += 1
+    sim.not_ready_total += 1
+    heappush(sim._heap, (agent.nr_until, sim._next_seq(), NR_END, agent))
+
+
+def not_ready_request(sim: Simulator, g: int, pick_u: float, length_q: float) -> None:
+    """A not-ready request of group g: the ``floor(pick_u * m)``-th of its ``m`` agents on
+    shift (ascending id) goes not ready now if idle, when free if busy, else ignores it."""
+    on_shift = [a for a in sim.agents if a.group == g and a.present and not a.leaving]
+    if not on_shift:
+        return
+    agent = on_shift[int(pick_u * len(on_shift))]
+    if agent.not_ready or agent.nr_pending >= 0.0:
+        return
+    if agent.call is not None or agent.in_wrap_up:
+        agent.nr_pending = length_q
+        return
+    sim.idle[g].remove(agent)
+    sim.idle_count[g] -= 1
+    _start_episode(sim, agent, length_q)
+
+
+def not_ready_end(sim: Simulator, agent: Agent) -> bool:
+    """The agent's not-ready episode is over: it is idle again (True when its group has calls
+    waiting). Stale for an agent who left during the episode (nothing happens)."""
+    if not agent.not_ready:
+        return False
+    agent.not_ready = False
+    sim.not_ready_count[agent.group] -= 1
+    sim.not_ready_total -= 1
+    return _ready(sim, agent)
+
+
+__all__ = [
+    "agent_done",
+    "day_load_factor",
+    "draw_day_staffing",
+    "not_ready_end",
+    "not_ready_request",
+    "staff",
+]

@@ -14,9 +14,9 @@ type takes row n of that type's table, so no run-time draw ever shifts the numbe
 first-time caller.
 
 The layout only ever grows at the end: a source added later (``wrap_up``, then
-``repeat_call``, ``availability``, ``staffing``) is spawned after all the others, so the
-streams that existed before it draw exactly the same numbers as before, and a scenario that does not use the new source gives
-bit-identical results.
+``repeat_call``, ``availability``, then ``staffing``) is spawned after all the others, so
+the streams that existed before it draw exactly the same numbers as before, and a scenario
+that does not use the new source gives bit-identical results.
 """
 
 from __future__ import annotations
@@ -107,19 +107,34 @@ class RandomStreams:
     wrap_up: tuple[np.random.Generator, ...] = ()
     # Everything about repeat calls, through a RepeatCallTable per type (see the module doc).
     repeat_call: tuple[np.random.Generator, ...] = ()
+    # Agents' not-ready episodes: one stream per AGENT GROUP (not per type), drawn at each
+    # interval's start for the groups with ``not_ready`` (see rlroute.sim.arrivals, step 5).
+    availability: tuple[np.random.Generator, ...] = ()
     # Day-to-day staffing (AgentGroup.staffing_day_factor): per day, per group with a factor,
     # a Gamma draw and a rounding uniform (rlroute.sim.staffing.draw_day_staffing).
     staffing: np.random.Generator | None = None
 
     @classmethod
-    def from_seed(cls, seed: int | np.random.SeedSequence, n_types: int) -> RandomStreams:
-        """Spawn every stream from one seed; the layout is fixed so results are reproducible."""
+    def from_seed(
+        cls, seed: int | np.random.SeedSequence, n_types: int, n_groups: int = 0
+    ) -> RandomStreams:
+        """Spawn every stream from one seed; the layout is fixed so results are reproducible.
+
+        The root ``SeedSequence``'s children, in spawn order: one per source of
+        :data:`SOURCES` (0-5, each spawning ``n_types`` streams), ``day`` (6), ``wrap_up`` (7,
+        ``n_types``), ``repeat_call`` (8, ``n_types``), ``availability`` (9, ``n_groups``
+        streams; always spawned, so the children after it keep their index whatever
+        ``n_groups`` is), ``staffing`` (10, one stream).
+        """
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         per_source, day = root.spawn(len(SOURCES)), root.spawn(1)[0]
         # Spawned last, in this order: the streams above are unchanged by them.
         wrap_up = root.spawn(1)[0]
         repeat_call = root.spawn(1)[0]
-        # (the ``availability`` stream is spawned here, between repeat_call and staffing)
+        # Keep this spawn right after repeat_call: sources added later (e.g. a day-variation
+        # ``staffing`` stream) spawn after it, so the availability streams keep their numbers.
+        availability = root.spawn(1)[0]
+        # Day-to-day staffing: spawned after availability (the order of the merge).
         staffing = root.spawn(1)[0]
         fields = {
             name: tuple(np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(n_types))
@@ -127,6 +142,9 @@ class RandomStreams:
                 (*SOURCES, "wrap_up", "repeat_call"), (*per_source, wrap_up, repeat_call)
             )
         }
+        fields["availability"] = tuple(
+            np.random.Generator(np.random.PCG64(s)) for s in availability.spawn(n_groups)
+        )
         return cls(
             day=np.random.Generator(np.random.PCG64(day)),
             staffing=np.random.Generator(np.random.PCG64(staffing)),

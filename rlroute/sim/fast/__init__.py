@@ -6,8 +6,16 @@ queues, idle agents, call slots), :mod:`.loop` (the event loop, staffing, assign
 counters), :mod:`.routers` (compiled heuristics), :mod:`.report` (KPIs and call log through
 the reference's own code), :mod:`.simulator` (the Python driver: boundaries, arrival blocks,
 repeat-call rows, growth).
+
+Not simulated yet (refused by name, :func:`refuse_unsupported`): agents' not-ready episodes
+(``AgentGroup.not_ready``); the reference engine simulates them.
 """
 
-from rlroute.sim.fast.simulator import FastSimulator, SimulatorView
+from rlroute.sim.fast.simulator import (
+    FastSimulator,
+    SimulatorView,
+    UnsupportedScenarioError,
+    refuse_unsupported,
+)
 
-__all__ = ["FastSimulator", "SimulatorView"]
+__all__ = ["FastSimulator", "SimulatorView", "UnsupportedScenarioError", "refuse_unsupported"]

@@ -117,8 +117,28 @@ def repeat_rows(ref: Simulator, k: int, rs: np.random.Generator, n: int) -> np.n
     return cols
 
 
+class UnsupportedScenarioError(ValueError):
+    """A scenario uses a feature the compiled engine does not simulate (yet)."""
+
+
+def refuse_unsupported(scenario: Scenario) -> None:
+    """Raise :class:`UnsupportedScenarioError`, naming the feature and where it is, when
+    ``scenario`` uses what only the reference engine simulates: agents' not-ready episodes
+    (``AgentGroup.not_ready``). Every compiled entry point (FastSimulator, BatchSimulator and
+    the batches and vector env built on them) calls it before building anything."""
+    groups = [g.name for g in scenario.agent_groups if g.not_ready is not None]
+    if groups:
+        raise UnsupportedScenarioError(
+            f"scenario {scenario.name!r}: the compiled engine does not simulate not-ready "
+            f"episodes yet (agent_groups {groups} have not_ready); run it on the reference "
+            "engine (rlroute.sim.Simulator, the single env, train backend 'reference'), or "
+            "drop not_ready"
+        )
+
+
 def _params(ref: Simulator) -> L.Params:
     sc = ref.scenario
+    refuse_unsupported(sc)
     K, G, n_int = ref.n_types, ref.n_groups, ref.n_intervals
     got = np.zeros((K, max(1, G)), dtype=np.int64)
     tog = np.zeros((G, max(1, K)), dtype=np.int64)
@@ -703,4 +723,10 @@ class SimulatorView:
         return mask
 
 
-__all__ = ["FastSimulator", "SimulatorView", "repeat_call_streams"]
+__all__ = [
+    "FastSimulator",
+    "SimulatorView",
+    "UnsupportedScenarioError",
+    "refuse_unsupported",
+    "repeat_call_streams",
+]
