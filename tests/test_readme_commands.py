@@ -206,6 +206,16 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "replay mean_day --out outputs/backtest_replay": Run({"--seeds": "1"}, slow=True),
     "python -m rlroute.calibrate.forecast --out experiments/volume_forecast": Run(slow=True),
     "python -m rlroute.calibrate.availability": Run(slow=True),
+    # docs/availability.md (the backtests rewrite committed variants: a temporary folder here)
+    "rlroute-calibrate staffing_method=shifts availability=fitted "
+    "hydra.run.dir=outputs/calibrate_availability": Run(TINY_CALIBRATE, slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --staffing shifts "
+    "--wrap-up --availability fitted --out "
+    "experiments/anonymous_bank_backtest/variants/holdout_shifts_availability":
+        Run({"--seeds": "1"}, extra=("--modes", "per_day"), slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --staffing shifts "
+    "--wrap-up --out experiments/anonymous_bank_backtest/variants/holdout_shifts_wrap_up":
+        Run({"--seeds": "1"}, extra=("--modes", "per_day"), slow=True),
     # docs/guide/bench.md: rewrites the committed page and README block; the test regenerates
     # them into a temporary folder from the committed summaries and compares
     "python -m rlroute.bench.leaderboard experiments --bounds experiments/suite/headroom.json "
@@ -235,6 +245,8 @@ PLACEHOLDERS = {
     "my_center.yaml": "{my_center}",
     "tuned.json": "{tuned}",
     "experiments/volume_forecast": "{tmp}/volume_forecast",  # never the committed results
+    "outputs/calibrate_availability": "{tmp}/calibrate_availability",
+    "experiments/anonymous_bank_backtest/variants/": "{tmp}/variants/",
     "hydra.run.dir=experiments/rl_levers/runs/": "hydra.run.dir={tmp}/rl_levers/",
 }
 

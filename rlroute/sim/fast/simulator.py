@@ -128,18 +128,23 @@ def repeat_rows(ref: Simulator, k: int, rs: np.random.Generator, n: int) -> np.n
     return cols
 
 
-def not_ready_requests(ref: Simulator, streams: RandomStreams, i: int) -> np.ndarray:
+def not_ready_requests(
+    ref: Simulator, streams: RandomStreams, i: int, heads: Any = None
+) -> np.ndarray:
     """Interval i's not-ready requests of every group that has them, drawn from the groups'
     ``availability`` streams by the reference's own :func:`draw_not_ready_requests` (the CRN
     contract, step 5), as rows (time, group, pick uniform, length quantile) in the order the
-    reference pushes them onto its heap (group by group, each in time order)."""
+    reference pushes them onto its heap (group by group, each in time order). ``heads[g][i]``:
+    the day's head counts (default ``ref._heads``; a batch row's own with day-to-day
+    staffing)."""
+    heads = ref._heads if heads is None else heads
     parts = []
     start = i * ref.interval_s
     for g, rates in enumerate(ref._nr_rate):
         if rates is None:
             continue
         times, pick_u, length_q = draw_not_ready_requests(
-            streams.availability[g], ref._heads[g][i], rates[i], start, ref.interval_s
+            streams.availability[g], int(heads[g][i]), rates[i], start, ref.interval_s
         )
         if times.size:
             parts.append(np.stack([times, np.full(times.size, float(g)), pick_u, length_q], 1))
@@ -307,6 +312,7 @@ class FastSimulator:
         self.n_types, self.n_groups = ref.n_types, ref.n_groups
         self.pairs, self.HOLD, self.n_actions = ref.pairs, ref.HOLD, ref.n_actions
         self.params = _params(ref)
+        # (the schedule's peak: a day's staffing factor may exceed it; _boundary then grows)
         peak = max((sum(h[i] for h in ref._heads) for i in range(ref.n_intervals)), default=0)
         self.state = _state(
             ref.n_types, ref.n_groups, ref.n_intervals, max(8, 2 * peak), record_calls
@@ -425,6 +431,7 @@ class FastSimulator:
                 1.0 if shape is None else float(day.gamma(shape, 1.0 / shape))
                 for shape in ref._day_shape
             ]
+            ref._draw_day_staffing(i)  # the same draws, into ref._heads
         need = int(s.I[L.I_N_AGENTS]) + sum(h[i] for h in ref._heads)
         if need > s.AI.shape[0]:
             self._grow_agents(2 * need)

@@ -18,6 +18,7 @@ from _compare import assert_same_run, has_repeats, run_both, shorten, with_not_r
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_compiled_batch import run_against_envs
+from test_differential import with_day_staffing
 from test_invariants import centers
 
 from rlroute.envs.call_center import CallCenterEnv
@@ -222,3 +223,19 @@ def test_replayed_arrivals_with_not_ready() -> None:
     rng = np.random.default_rng(0)
     arrivals = [np.sort(rng.uniform(0, sc.horizon_s, 150)) for _ in sc.call_types]
     assert_same_run(sc, seed=3, router="lia", arrivals=arrivals)
+
+
+def _day_staffing_with_not_ready() -> Scenario:
+    """Two days whose head counts are drawn per day (staffing_day_factor): the requests'
+    Poisson means use the day's head counts, in the reference and in each batch row."""
+    return with_not_ready(with_day_staffing(load_scenario("heterogeneous"), 3, 2), rate=6.0)
+
+
+@pytest.mark.parametrize("router", ["fifo", "random"])
+def test_not_ready_with_day_to_day_staffing(router: str) -> None:
+    for seed in (0, 1):
+        assert_same_run(_day_staffing_with_not_ready(), seed=seed, router=router)
+
+
+def test_compiled_batch_not_ready_with_day_to_day_staffing() -> None:
+    run_against_envs(_day_staffing_with_not_ready(), 3, seed=6, skip_forced=False, days=2)
