@@ -206,6 +206,14 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "replay mean_day --out outputs/backtest_replay": Run({"--seeds": "1"}, slow=True),
     "python -m rlroute.calibrate.forecast --out experiments/volume_forecast": Run(slow=True),
     "python -m rlroute.calibrate.availability": Run(slow=True),
+    # docs/fidelity.md, day-to-day staffing (temporary folders, as below)
+    "python -m rlroute.bench.backtest --seeds 10 --staffing-day-factor --out "
+    "experiments/anonymous_bank_backtest/variants/staffing_day_factor":
+        Run({"--seeds": "1"}, extra=("--modes", "mean_day"), slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 "
+    "--staffing-day-factor --out experiments/anonymous_bank_backtest/variants/"
+    "holdout_staffing_day_factor":
+        Run({"--seeds": "1"}, extra=("--modes", "mean_day"), slow=True),
     # docs/availability.md (the backtests rewrite committed variants: a temporary folder here)
     "rlroute-calibrate staffing_method=shifts availability=fitted "
     "hydra.run.dir=outputs/calibrate_availability": Run(TINY_CALIBRATE, slow=True),
