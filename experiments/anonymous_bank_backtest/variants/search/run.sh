@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The calibration-settings search of issue 12 item 5: every variant with the same command,
+# out of sample (fit 1-14 Feb, test 15-28 Feb) and in sample (fit and test on February).
+# Usage: bash experiments/anonymous_bank_backtest/variants/search/run.sh holdout|insample [VARIANT...]
+set -euo pipefail
+where=$1
+shift
+root=experiments/anonymous_bank_backtest/variants/search
+declare -A flags=(
+  [default]=""
+  [handle_profile]="--handle-profile"
+  [wrap_up]="--wrap-up"
+  [handle_profile_wrap_up]="--handle-profile --wrap-up"
+  [empirical_handle_profile_wrap_up]="--arrival-profile empirical --handle-profile --wrap-up"
+  [exponential_handle_profile_wrap_up]="--patience exponential --handle-profile --wrap-up"
+  [busy_handle_profile]="--staffing busy --handle-profile"
+  [busy_handle_profile_wrap_up]="--staffing busy --handle-profile --wrap-up"
+  [shifts_handle_profile_wrap_up]="--staffing shifts --handle-profile --wrap-up"
+  [fifo_handle_profile_wrap_up]="--router fifo --handle-profile --wrap-up"
+  [fifo_wrap_up]="--router fifo --wrap-up"
+  [shifts_handle_profile_availability]="--staffing shifts --handle-profile --wrap-up --availability fitted"
+)
+case $where in
+  holdout) extra="--holdout-from 1999-02-15" ;;
+  insample) extra="" ;;
+  *) echo "holdout or insample" >&2; exit 2 ;;
+esac
+for v in "$@"; do
+  # shellcheck disable=SC2086
+  python -m rlroute.bench.backtest --seeds 10 --modes per_day mean_day $extra ${flags[$v]} \
+    --out "$root/$v/$where"
+done
