@@ -634,9 +634,12 @@ def write_backtest(result: BacktestResult, out_dir: str | Path) -> dict[str, Pat
 
 
 EXAMPLES = """examples:
-  python -m rlroute.bench.backtest --seeds 10 --out experiments/anonymous_bank_backtest
-  python -m rlroute.bench.backtest --seeds 10 --handle-profile --wrap-up --out DIR
-  python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --out DIR
+  # rlroute-calibrate's defaults (handle-time profile, after-call work), out of sample
+  python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --handle-profile \\
+      --wrap-up --out experiments/anonymous_bank_backtest
+  # without the two flags: the calibration before issue 12's search, in sample
+  python -m rlroute.bench.backtest --seeds 10 --out DIR
+  python -m rlroute.bench.backtest --router priority_boost:boost=60 --handle-profile --wrap-up --out DIR
   python -m rlroute.bench.backtest --staffing shifts --availability fitted --out DIR
   python -m rlroute.bench.backtest --data calls.csv --format csv \\
       --columns start=arrival skill=call_type --seeds 5 --out DIR
