@@ -261,6 +261,27 @@ class Skill(_Model):
         return _omit_if_none(handler(self), "wrap_up")
 
 
+class StaffingDayFactor(_Model):
+    """Day-to-day variation of a group's staffing, as the Gamma day multiplier varies arrivals.
+
+    Each day the group's scheduled head counts are scaled by a day factor with mean 1,
+    ``S = (1 + load_slope * (L - 1)) * E``: ``E`` is Gamma(``shape``, 1 / ``shape``) (mean 1,
+    CV ``1 / sqrt(shape)``), independent of everything else, and ``L`` is the day's arrival
+    factor of the calls the group takes (the types' day multipliers averaged with weights
+    their expected calls that day; 1 without day multipliers), so with ``load_slope > 0`` a
+    busier day is staffed more, as real centres do. ``load_slope`` in [0, 1] keeps
+    ``1 + load_slope * (L - 1) >= 0``, so ``E[S] = 1`` exactly. The day's head count in
+    interval ``i`` is ``floor(h_i * S + u)``, ``u`` one uniform per group and day: rounded
+    stochastically, so its mean is ``h_i * E[S] = h_i`` and the day's profile keeps its shape
+    (one ``u`` for the whole day adds no hiring and leaving from one interval to the next).
+    """
+
+    shape: float = Field(gt=0, description="Gamma shape of the staffing noise E (mean 1)")
+    load_slope: float = Field(
+        default=0.0, ge=0, le=1, description="how much of the day's arrival factor staffing follows"
+    )
+
+
 class NotReady(_Model):
     """Agents' not-ready episodes (breaks, back-office work, meetings) at any time of the shift.
 
@@ -315,6 +336,10 @@ class NotReady(_Model):
 class AgentGroup(_Model):
     """A pool of interchangeable agents with the same skills and the same staffing schedule.
 
+    ``staffing_day_factor`` (optional): the schedule is scaled each day by a random factor of
+    mean 1 (see :class:`StaffingDayFactor`); ``None`` (or no field) keeps the schedule every
+    day, exactly the model without the field.
+
     ``not_ready`` (optional, :class:`NotReady`): the group's not-ready episodes at any time of
     the shift; absent, agents on shift are always ready between calls (and the simulation is
     exactly the one before the field existed).
@@ -323,6 +348,9 @@ class AgentGroup(_Model):
     name: str = Field(min_length=1)
     head_count: list[int] = Field(description="agents on duty per interval")
     skills: dict[str, Skill] = Field(min_length=1, description="call type name -> skill")
+    staffing_day_factor: StaffingDayFactor | None = Field(
+        default=None, description="day-to-day variation of the head counts; None: none"
+    )
     not_ready: NotReady | None = Field(
         default=None,
         description="not-ready episodes at any time of the shift (rate per agent-hour and "
@@ -330,8 +358,8 @@ class AgentGroup(_Model):
     )
 
     @model_serializer(mode="wrap")
-    def _omit_absent_not_ready(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _omit_if_none(handler(self), "not_ready")
+    def _omit_absent_options(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _omit_if_none(_omit_if_none(handler(self), "not_ready"), "staffing_day_factor")
 
     @field_validator("head_count", mode="before")
     @classmethod
@@ -668,6 +696,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Skill",
+    "StaffingDayFactor",
     "expected_calls_cap",
     "truncate_intervals",
 ]

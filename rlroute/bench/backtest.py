@@ -198,12 +198,14 @@ def day_by_day_scenario(scenario: Scenario, report: CalibrationReport) -> Scenar
         _repeat_profile(scenario, c, n_days)
     for g in data["agent_groups"]:
         g["head_count"] = heads[:, gpos[g["name"]], :].reshape(-1).tolist()
+        g.pop("staffing_day_factor", None)  # each day's own staffing
         _repeat_not_ready(g, n_days)
     return Scenario.from_dict(data, source="day-by-day backtest scenario")
 
 
 def repeat_days(scenario: Scenario, n_days: int) -> Scenario:
-    """The one-day Scenario repeated ``n_days`` times (day multipliers drawn each day)."""
+    """The one-day Scenario repeated ``n_days`` times (day multipliers, and staffing day
+    factors where the groups have them, drawn each day)."""
     data = scenario.to_dict()
     data["name"] = f"{scenario.name}_x{n_days}"
     n = scenario.n_intervals
@@ -718,6 +720,12 @@ def main(argv: list[str] | None = None) -> int:
         help="fit and simulate handle times over the day (a factor per interval and type)",
     )
     parser.add_argument(
+        "--staffing-day-factor",
+        action="store_true",
+        help="fit and simulate staffing that varies from day to day (a Gamma factor per group "
+        "that follows part of the day's arrivals); changes the mean_day mode",
+    )
+    parser.add_argument(
         "--arrival-profile",
         default="spline",
         choices=("spline", "empirical"),
@@ -767,6 +775,7 @@ def main(argv: list[str] | None = None) -> int:
         "patience_model": args.patience,
         "wrap_up": args.wrap_up,
         "handle_profile": args.handle_profile,
+        **({"staffing_day_factor": True} if args.staffing_day_factor else {}),
         **({"availability": args.availability} if args.availability != "none" else {}),
         "arrival_profile": args.arrival_profile,
         "arrival_df": args.arrival_df,

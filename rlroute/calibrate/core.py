@@ -71,6 +71,7 @@ from rlroute.calibrate.profiles import (
 )
 from rlroute.calibrate.resolution import ResolutionFit, fit_resolution
 from rlroute.calibrate.staffing import StaffingFit, infer_staffing
+from rlroute.calibrate.staffing_day import StaffingDayFit, fit_staffing_day_factors
 from rlroute.calibrate.wrapup import WrapUpFit, fit_wrap_up, wrap_up_samples
 from rlroute.data import CallRecords
 from rlroute.distributions import Empirical, Exponential, LogNormal
@@ -111,6 +112,7 @@ class CalibrationReport:
     warnings: list[str] = field(default_factory=list)
     wrap_up: WrapUpFit | None = None
     handle_profile: pd.DataFrame | None = None
+    staffing_days: StaffingDayFit | None = None
     availability: AvailabilityFit | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -150,6 +152,7 @@ class CalibrationReport:
             "staffing": self.staffing.table(),
             **({"wrap_up": self.wrap_up.table()} if self.wrap_up is not None else {}),
             **({"handle_profile": self.handle_profile} if self.handle_profile is not None else {}),
+            **({"staffing_days": self.staffing_days.table()} if self.staffing_days else {}),
             **(
                 {
                     "availability": self.availability.groups,
@@ -232,6 +235,7 @@ def calibrate(
     wrap_up: bool = False,
     availability: str = "none",
     handle_profile: bool = False,
+    staffing_day_factor: bool = False,
     arrival_profile: str = "spline",
     arrival_df: int | None = None,
     min_fit_calls: int = 50,
@@ -277,6 +281,10 @@ def calibrate(
             Needs ``staffing_method="shifts"`` (the rates are per hour on shift).
         handle_profile: give every call type a handle-time factor per interval (handle
             times over the day, :mod:`rlroute.calibrate.handle_profile`).
+        staffing_day_factor: give every agent group a day-to-day staffing factor (Gamma
+            noise and a share of the day's arrival factor) fitted from the days' inferred
+            staffing (:mod:`rlroute.calibrate.staffing_day`), so the Scenario's days vary
+            like the real ones.
         arrival_profile: ``spline`` (the default: each type's rate over the day is a Poisson
             regression on time-of-day B-splines, :mod:`rlroute.calibrate.profiles`) or
             ``empirical`` (the mean count of each interval). With fewer than
@@ -498,6 +506,19 @@ def calibrate(
         skills=groups.skills,
     )
 
+    # -- day-to-day staffing: each group's day factor against the arrivals of its types
+    staffing_days = None
+    if staffing_day_factor:
+        staffing_days = fit_staffing_day_factors(
+            staffing.daily_agents(),
+            arrivals.counts,
+            [
+                [k for k, t in enumerate(types) if type_base[t] in groups.skills[g]]
+                for g in groups.names
+            ],
+            groups.names,
+        )
+
     # -- priority of each type: the median source priority of its calls that waited (those
     # answered at once are left out: the Technion log records them as priority 0 whatever
     # their real priority). Ties go to the lower level.
@@ -590,6 +611,7 @@ def calibrate(
                 name=g,
                 head_count=staffing.head_count[j].tolist(),
                 skills=skills,
+                staffing_day_factor=None if staffing_days is None else staffing_days.factors[j],
                 not_ready=not_ready.get(g),
             )
         )
@@ -621,6 +643,7 @@ def calibrate(
         # only when used: earlier calibrations' settings (and scenario hashes) stay as they were
         **({"availability": availability} if availability != "none" else {}),
         "handle_profile": handle_profile,
+        **({"staffing_day_factor": True} if staffing_day_factor else {}),
         "arrival_profile": profile_rule,
         "min_fit_calls": min_fit_calls,
     }
@@ -682,6 +705,7 @@ def calibrate(
         warnings=warnings,
         wrap_up=wrap_fit,
         handle_profile=profile_table,
+        staffing_days=staffing_days,
         availability=avail_fit,
     )
     return scenario, report

@@ -253,6 +253,18 @@ def to_markdown(report: CalibrationReport, scenario: Scenario, figures: dict[str
             _md_table(prof.reset_index()),
             "",
         ]
+    if "staffing_days" in tables:
+        lines += [
+            "## Staffing from day to day",
+            "",
+            "Per group: the spread of the days' staffing factor (agent-hours / the mean day's) "
+            "and arrival factor (its types' calls / the mean day's), their correlation, and the "
+            "fitted `staffing_day_factor`: load slope and Gamma shape of the noise "
+            "(rlroute.calibrate.staffing_day).",
+            "",
+            _md_table(tables["staffing_days"]),
+            "",
+        ]
     if report.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in report.warnings], ""]
     if figures:

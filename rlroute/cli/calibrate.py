@@ -58,6 +58,7 @@ _CALIBRATE_KEYS = (
     "wrap_up",
     "availability",
     "handle_profile",
+    "staffing_day_factor",
     "arrival_profile",
     "arrival_df",
     "min_fit_calls",

@@ -82,7 +82,7 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
     |                |                     |     |     | time x the type's handle-time profile factor) per |
     |                |                     |     |     | scheduled agent able to serve the type; 0 after   |
     |                |                     |     |     | the horizon                                       |
-    | 3K .. 3K+G-1   | ``idle/<group>``    | 0   | 1   | idle agents / scheduled head count                |
+    | 3K .. 3K+G-1   | ``idle/<group>``    | 0   | 1   | idle agents / scheduled head count (clipped at 1) |
     | 3K+G .. 3K+2G-1| ``on_duty/<group>`` | 0   | 1   | scheduled head count / peak head count            |
     | 3K+2G          | ``time/elapsed``    | 0   | 1   | clock / horizon (1 during the final drain)        |
     | 3K+2G+1 ..     | ``wrap_up/<group>`` | 0   | 1   | only with ``observe_wrap_up``: agents in          |

@@ -65,7 +65,8 @@ def observe_row(B, t, n: int, out) -> None:
         out[n, j] = t.load[i, k]
         j += 1
     for g in range(G):
-        out[n, j] = s.GC[g, L.GC_SIZE] * t.idle_scale[i, g]
+        x = s.GC[g, L.GC_SIZE] * t.idle_scale[i, g]
+        out[n, j] = x if x < 1.0 else 1.0
         j += 1
     for g in range(G):
         out[n, j] = t.on_duty[i, g]

@@ -159,8 +159,9 @@ class Observer:
             else:
                 vals.append(0.0)
         vals += self._load[i]
-        # <= 1: agents beyond the schedule leave as soon as they are idle
-        vals += map(mul, sim.idle_count, self._idle_scale[i])
+        # <= 1 (agents beyond the schedule leave as soon as they are idle), but a day's
+        # staffing factor (AgentGroup.staffing_day_factor) may put more on duty: clipped
+        vals += [x if x < 1.0 else 1.0 for x in map(mul, sim.idle_count, self._idle_scale[i])]
         vals += self._on_duty[i]
         vals.append(elapsed)
         if self.wrap_up:

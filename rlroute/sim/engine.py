@@ -176,6 +176,14 @@ class Simulator:
         # Static per-type and per-pair parameters, as plain lists for fast scalar access.
         self._rates = [[r / 3600.0 for r in scenario.rates_per_hour(k)] for k in range(K)]
         self._heads = [scenario.head_counts(g) for g in range(G)]
+        # Day-to-day staffing: the schedule stays in _base_heads, each day's draw goes to
+        # _heads (rlroute.sim.staffing.draw_day_staffing); None where no group has a factor.
+        self._staff_factors = [grp.staffing_day_factor for grp in scenario.agent_groups]
+        self._base_heads = (
+            [list(h) for h in self._heads]
+            if any(f is not None for f in self._staff_factors)
+            else None
+        )
         self._patience = [c.patience for c in scenario.call_types]
         self._balk_p = [c.balk_probability for c in scenario.call_types]
         self._balk_len = [
@@ -590,7 +598,7 @@ class Simulator:
     # ------------------------------------------------------------------ event handlers
     def _boundary(self) -> None:
         """Open the next arrival block; at an interval's start also close the previous
-        interval, draw the day's multipliers at a day's start, apply the new staffing and
+        interval, draw the day's multipliers and staffing at a day's start, apply the staffing and
         open the interval's first block; after the last interval, start the drain."""
         if self._block + 1 < self._n_blocks:
             self._block += 1
@@ -606,6 +614,7 @@ class Simulator:
             return
         if i % self._ipd == 0:
             self._day_mult = draw_day_multipliers(self.streams.day, self._day_shape)
+            self._draw_day_staffing(i)
         for g in range(self.n_groups):
             staffing.staff(self, g, self._heads[g][i])
         if self.has_not_ready:
@@ -613,6 +622,24 @@ class Simulator:
         self._n_blocks = blocks_in_interval(self._rates, self._day_mult, i, self.interval_s)
         self._block = 0
         self._open_block()
+
+    def _draw_day_staffing(self, i: int) -> None:
+        """The head counts of the day starting at interval i, for the groups with a
+        ``staffing_day_factor`` (shared with the compiled engine)."""
+        if self._base_heads is None:
+            return
+        assert self.streams.staffing is not None
+        staffing.draw_day_staffing(
+            self.streams.staffing,
+            self._staff_factors,
+            self._base_heads,
+            self._heads,
+            self._rates,
+            self.types_of_group,
+            self._day_mult,
+            i,
+            min(self._ipd, self.n_intervals - i),
+        )
 
     def _draw_not_ready(self, i: int) -> None:
         """Draw interval i's not-ready requests of every group that has them, and schedule

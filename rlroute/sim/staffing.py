@@ -21,20 +21,77 @@ episode, a busy one keeps the request pending until it is free, one already not 
 with a request pending ignores it. At the episode's end the agent is idle (at the back of the
 longest-idle queue).
 
-Functions of the :class:`~rlroute.sim.engine.Simulator` they change, called by its event
-loop; nothing here draws a random number.
+Day-to-day staffing (:func:`draw_day_staffing`): a group with a ``staffing_day_factor``
+gets, at each day's start, its schedule for the day scaled by a random factor of mean 1 and
+rounded stochastically (:class:`~rlroute.scenario.StaffingDayFactor` states the model). The
+draws come from the ``staffing`` stream, after the day's arrival multipliers: per group with a
+factor, in group order, ``gamma(shape, 1 / shape)`` then ``random()``. Both engines call this
+function, so they staff the same day with the same agents.
+
+The other functions change the :class:`~rlroute.sim.engine.Simulator`, called by its event
+loop; they draw no random number.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import MutableSequence, Sequence
 from heapq import heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rlroute.scenario import MAX_HEAD_COUNT, StaffingDayFactor
 from rlroute.sim.entities import NR_END, SERVICE_END, TALK_END, WRAP_END, Agent
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from rlroute.sim.engine import Simulator
+
+
+def day_load_factor(
+    rates: Sequence[Sequence[float]],
+    types: Sequence[int],
+    day_mult: Sequence[float],
+    i0: int,
+    n: int,
+) -> float:
+    """The day's arrival factor of the calls a group takes: the day multipliers of its
+    ``types`` averaged with weights their expected calls in intervals ``i0 .. i0 + n - 1``
+    (1 when they expect none)."""
+    num = den = 0.0
+    for k in types:
+        w = math.fsum(rates[k][i0 : i0 + n])
+        num += w * day_mult[k]
+        den += w
+    return num / den if den > 0 else 1.0
+
+
+def draw_day_staffing(
+    rng: np.random.Generator,
+    factors: Sequence[StaffingDayFactor | None],
+    base: Sequence[Sequence[int]] | Any,
+    heads: Sequence[MutableSequence[int]] | Any,
+    rates: Sequence[Sequence[float]],
+    types_of_group: Sequence[Sequence[int]],
+    day_mult: Sequence[float],
+    i0: int,
+    n: int,
+) -> None:
+    """Write the head counts of the day of intervals ``i0 .. i0 + n - 1`` into ``heads`` (per
+    group, in place; lists or a NumPy array) for every group with a day factor, from the
+    schedule ``base`` (see the module docstring for the draws and their order)."""
+    for g, f in enumerate(factors):
+        if f is None:
+            continue
+        noise = float(rng.gamma(f.shape, 1.0 / f.shape))
+        u = float(rng.random())
+        scale = noise
+        if f.load_slope:
+            load = day_load_factor(rates, types_of_group[g], day_mult, i0, n)
+            scale = (1.0 + f.load_slope * (load - 1.0)) * noise
+        row, plan = heads[g], base[g]
+        for i in range(i0, i0 + n):
+            row[i] = min(MAX_HEAD_COUNT, math.floor(plan[i] * scale + u))
 
 
 def staff(sim: Simulator, g: int, target: int) -> None:
@@ -180,4 +237,11 @@ def not_ready_end(sim: Simulator, agent: Agent) -> bool:
     return _ready(sim, agent)
 
 
-__all__ = ["agent_done", "not_ready_end", "not_ready_request", "staff"]
+__all__ = [
+    "agent_done",
+    "day_load_factor",
+    "draw_day_staffing",
+    "not_ready_end",
+    "not_ready_request",
+    "staff",
+]

@@ -14,9 +14,9 @@ type takes row n of that type's table, so no run-time draw ever shifts the numbe
 first-time caller.
 
 The layout only ever grows at the end: a source added later (``wrap_up``, then
-``repeat_call``, then ``availability``) is spawned after all the others, so the streams that existed before it draw
-exactly the same numbers as before, and a scenario that does not use the new source gives
-bit-identical results.
+``repeat_call``, ``availability``, then ``staffing``) is spawned after all the others, so
+the streams that existed before it draw exactly the same numbers as before, and a scenario
+that does not use the new source gives bit-identical results.
 """
 
 from __future__ import annotations
@@ -110,6 +110,9 @@ class RandomStreams:
     # Agents' not-ready episodes: one stream per AGENT GROUP (not per type), drawn at each
     # interval's start for the groups with ``not_ready`` (see rlroute.sim.arrivals, step 5).
     availability: tuple[np.random.Generator, ...] = ()
+    # Day-to-day staffing (AgentGroup.staffing_day_factor): per day, per group with a factor,
+    # a Gamma draw and a rounding uniform (rlroute.sim.staffing.draw_day_staffing).
+    staffing: np.random.Generator | None = None
 
     @classmethod
     def from_seed(
@@ -121,7 +124,7 @@ class RandomStreams:
         :data:`SOURCES` (0-5, each spawning ``n_types`` streams), ``day`` (6), ``wrap_up`` (7,
         ``n_types``), ``repeat_call`` (8, ``n_types``), ``availability`` (9, ``n_groups``
         streams; always spawned, so the children after it keep their index whatever
-        ``n_groups`` is).
+        ``n_groups`` is), ``staffing`` (10, one stream).
         """
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         per_source, day = root.spawn(len(SOURCES)), root.spawn(1)[0]
@@ -131,6 +134,8 @@ class RandomStreams:
         # Keep this spawn right after repeat_call: sources added later (e.g. a day-variation
         # ``staffing`` stream) spawn after it, so the availability streams keep their numbers.
         availability = root.spawn(1)[0]
+        # Day-to-day staffing: spawned after availability (the order of the merge).
+        staffing = root.spawn(1)[0]
         fields = {
             name: tuple(np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(n_types))
             for name, ss in zip(
@@ -140,4 +145,8 @@ class RandomStreams:
         fields["availability"] = tuple(
             np.random.Generator(np.random.PCG64(s)) for s in availability.spawn(n_groups)
         )
-        return cls(day=np.random.Generator(np.random.PCG64(day)), **fields)
+        return cls(
+            day=np.random.Generator(np.random.PCG64(day)),
+            staffing=np.random.Generator(np.random.PCG64(staffing)),
+            **fields,
+        )

@@ -106,11 +106,24 @@ def centers(draw: st.DrawFn) -> Scenario:
                 },
             }
         )
+    # Days (drawn last, so the draws above are those of the generator before days existed):
+    # several days per horizon, Gamma day multipliers, staffing day factors.
+    ipd = draw(st.sampled_from([None, None, 1, 2]))
+    if ipd is not None and n_int % ipd:
+        ipd = None
+    for c in call_types:
+        c["day_multiplier_shape"] = draw(st.none() | st.floats(0.5, 50))
+    for grp in groups:
+        grp["staffing_day_factor"] = draw(
+            st.none()
+            | st.builds(dict, shape=st.floats(0.5, 50), load_slope=st.sampled_from([0.0, 0.5, 1.0]))
+        )
     return Scenario.from_dict(
         {
             "name": "random_center",
             "interval_s": 600.0,
             "n_intervals": n_int,
+            "intervals_per_day": ipd,
             "service_level_target_s": 20.0,
             "call_types": call_types,
             "agent_groups": groups,

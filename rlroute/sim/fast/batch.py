@@ -37,8 +37,9 @@ from rlroute.sim.fast._jit import compiled, inlined, prefetch
 from rlroute.sim.fast.loop import advance, room_ok, staff, step_assign
 from rlroute.sim.fast.report import build_report
 from rlroute.sim.fast.routers import compile_router
-from rlroute.sim.fast.simulator import _grow_rows, _params, _state, repeat_rows
+from rlroute.sim.fast.simulator import _grow_ring, _grow_rows, _params, _state, repeat_rows
 from rlroute.sim.kpis import KPIReport
+from rlroute.sim.staffing import draw_day_staffing
 from rlroute.sim.streams import RandomStreams
 
 INF = math.inf
@@ -222,7 +223,7 @@ def _boundary(B, X, heads, n: int) -> bool:
         _open_block(B, X, n, b)
         return True
     i = B.I[n, L.I_INTERVAL]
-    n_int = heads.shape[1]
+    n_int = heads.shape[2]
     if i + 1 < n_int and not have:
         return False
     if i >= 0:
@@ -234,8 +235,8 @@ def _boundary(B, X, heads, n: int) -> bool:
         B.F[n, L.F_T_BND] = INF
         return True
     s = row(B, n)
-    for g in range(heads.shape[0]):
-        staff(s, g, heads[g, i])
+    for g in range(heads.shape[1]):
+        staff(s, g, heads[n, g, i])
     _open_block(B, X, n, b)
     return True
 
@@ -421,6 +422,12 @@ def _grow_last(a: np.ndarray, size: int, fill: float = 0) -> np.ndarray:
     return out
 
 
+def _hires_bound(heads: np.ndarray) -> int:
+    """Agents a day of these head counts (``[G, n_int]``) hires at most: agents are never
+    recycled, and a group hires at most its head-count increases."""
+    return sum(int(h[0]) + int(np.maximum(np.diff(h), 0).sum()) for h in heads)
+
+
 class _Day:
     """What row n's Python side keeps: the day's streams and the next block to draw."""
 
@@ -467,10 +474,13 @@ class BatchSimulator:
         self.n_types, self.n_groups, self.n_intervals = K, G, n_int
         self.params = _params(ref)
         self.router_arrays = compile_router(None, ref)
-        self.heads = np.array([ref._heads[g] for g in range(G)], dtype=np.int64).reshape(G, n_int)
-        # Agents are never recycled: a group hires at most its head-count increases.
-        agents = sum(int(h[0]) + int(np.maximum(np.diff(h), 0).sum()) for h in self.heads)
-        agents = max(1, agents)
+        # Head counts per row, group and interval: the schedule, and each day's draw in the
+        # rows of a scenario with staffing day factors (written by _refill at the day's start).
+        self._base_heads = np.array([ref._heads[g] for g in range(G)], dtype=np.int64).reshape(
+            G, n_int
+        )
+        self.heads = np.repeat(self._base_heads[None], N, axis=0)
+        agents = max(1, _hires_bound(self._base_heads))
         self._window = int(arrival_window)
         one = _state(K, G, n_int, agents, False)
         caps = {"CF": 128, "CI": 128, "FREE": 128, "HT": 64 + 4 * agents, "HI": 64 + 4 * agents}
@@ -556,6 +566,7 @@ class BatchSimulator:
         if rows.size and (rows.min() < 0 or rows.max() >= self.num_envs):
             raise ValueError(f"rows must be in 0..{self.num_envs - 1}")
         clear_rows(self.state, self.extra, rows)
+        self.heads[rows] = self._base_heads
         K = self.n_types
         for n, seed in zip(rows.tolist(), seeds.tolist()):
             self._days[n] = _Day(RandomStreams.from_seed(int(seed), K), K)
@@ -646,6 +657,8 @@ class BatchSimulator:
             if day.block == 0:  # steps 1 and 2 of the CRN contract (rlroute.sim.arrivals)
                 if i % self._ipd == 0:
                     day.day_mult = draw_day_multipliers(st.day, ref._day_shape)
+                    if ref._base_heads is not None:
+                        self._draw_day_staffing(n, st, day.day_mult, i)
                 day.n_blocks = blocks_in_interval(self._rates, day.day_mult, i, ist)
             j, m = day.block, day.n_blocks
             start, length = block_span(i, j, m, ist)
@@ -718,6 +731,32 @@ class BatchSimulator:
         X.BKC[n, BK_COUNT] = nb
         B.I[n, L.I_ARR_POS] = 0
         B.I[n, L.I_ARR_N] = 0
+
+    def _draw_day_staffing(self, n: int, st: RandomStreams, day_mult: list[float], i: int) -> None:
+        """Row n's head counts for the day starting at interval i (the reference's draws,
+        :func:`rlroute.sim.staffing.draw_day_staffing`), and an agent table big enough."""
+        ref = self.ref
+        assert st.staffing is not None
+        draw_day_staffing(
+            st.staffing,
+            ref._staff_factors,
+            self._base_heads,
+            self.heads[n],
+            self._rates,
+            ref.types_of_group,
+            day_mult,
+            i,
+            min(self._ipd, self.n_intervals - i),
+        )
+        need = _hires_bound(self.heads[n])
+        s = self.state
+        if need > s.AI.shape[1]:
+            size = 2 * need
+            gb = np.zeros((*s.GB.shape[:2], size), dtype=s.GB.dtype)
+            for r in range(s.GB.shape[0]):
+                starts, sizes = s.GC[r, :, L.GC_START], s.GC[r, :, L.GC_SIZE]
+                gb[r] = _grow_ring(s.GB[r], starts, sizes, size)
+            self.state = s._replace(AF=_grow_rows(s.AF, size), AI=_grow_rows(s.AI, size), GB=gb)
 
     # ------------------------------------------------------------------ room
     def _make_room(self, n: int) -> None:

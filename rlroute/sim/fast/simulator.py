@@ -279,6 +279,7 @@ class FastSimulator:
         self.n_types, self.n_groups = ref.n_types, ref.n_groups
         self.pairs, self.HOLD, self.n_actions = ref.pairs, ref.HOLD, ref.n_actions
         self.params = _params(ref)
+        # (the schedule's peak: a day's staffing factor may exceed it; _boundary then grows)
         peak = max((sum(h[i] for h in ref._heads) for i in range(ref.n_intervals)), default=0)
         self.state = _state(
             ref.n_types, ref.n_groups, ref.n_intervals, max(8, 2 * peak), record_calls
@@ -394,6 +395,7 @@ class FastSimulator:
                 1.0 if shape is None else float(day.gamma(shape, 1.0 / shape))
                 for shape in ref._day_shape
             ]
+            ref._draw_day_staffing(i)  # the same draws, into ref._heads
         need = int(s.I[L.I_N_AGENTS]) + sum(h[i] for h in ref._heads)
         if need > s.AI.shape[0]:
             self._grow_agents(2 * need)

@@ -15,6 +15,7 @@ import pytest
 from _compare import shorten
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_differential import with_day_staffing
 from test_invariants import centers
 
 from rlroute.envs.call_center import CallCenterEnv
@@ -170,3 +171,11 @@ def test_raise_names_the_row_and_out_of_range_always_raises() -> None:
         fb.step(np.array([0, batch.n_actions]))
     fb.step(actions)  # the fallback replaces the masked action
     assert fb.invalid.tolist() == [False, True] and fb.n_invalid.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("name", ["anonymous_bank", "heterogeneous"])
+def test_rows_equal_envs_with_staffing_day_factors(name: str) -> None:
+    """Each row draws its own days' head counts (and grows the agent table when a day's
+    factor hires beyond the schedule)."""
+    sc = with_day_staffing(load_scenario(name), 3, 2)
+    run_against_envs(sc, 3, seed=5, skip_forced=False, days=2)

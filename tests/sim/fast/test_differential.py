@@ -122,3 +122,30 @@ def test_many_staffing_changes_grow_the_agent_table() -> None:
     )
     assert_same_run(sc, seed=5, router="fifo")
     assert_same_run(sc, seed=6, router="random")
+
+
+def with_day_staffing(scenario: Scenario, n_days: int, n_intervals: int) -> Scenario:
+    """``n_days`` short days of ``scenario`` (its first ``n_intervals`` intervals), with Gamma
+    day multipliers and a staffing day factor on every group (issue 12 item 3)."""
+    sc = shorten(scenario, n_intervals)
+    d = sc.to_dict()
+    d["n_intervals"], d["intervals_per_day"] = n_intervals * n_days, n_intervals
+    for k, c in enumerate(d["call_types"]):
+        c["arrival_rates_per_hour"] = sc.rates_per_hour(k) * n_days
+        c["day_multiplier_shape"] = 4.0
+        if (m := sc.handle_time_multipliers(k)) is not None:
+            c["handle_time_profile"] = m * n_days
+    for g, grp in enumerate(d["agent_groups"]):
+        grp["head_count"] = sc.head_counts(g) * n_days
+        grp["staffing_day_factor"] = {"shape": 3.0 + g, "load_slope": [0.0, 0.7, 1.0][g % 3]}
+    return Scenario.from_dict(d)
+
+
+@pytest.mark.parametrize("router", ["fifo", "cmu_theta", "random"])
+@pytest.mark.parametrize("name", ["anonymous_bank", "heterogeneous", "w_design", "single_pool"])
+def test_staffing_day_factor_same_calls_and_kpis(name: str, router: str) -> None:
+    sc = with_day_staffing(load_scenario(name), 3, 2)
+    if has_repeats(sc):
+        sc = without_repeats(sc)
+    for seed in (0, 1):
+        assert_same_run(sc, seed=seed, router=router)
