@@ -22,6 +22,7 @@ declare -A flags=(
   [boost30_handle_profile_wrap_up]="--router priority_boost:boost=30 --handle-profile --wrap-up"
   [boost60_handle_profile_wrap_up]="--router priority_boost:boost=60 --handle-profile --wrap-up"
   [boost120_handle_profile_wrap_up]="--router priority_boost:boost=120 --handle-profile --wrap-up"
+  [handle_profile_wrap_up_staffing_day_factor]="--handle-profile --wrap-up --staffing-day-factor"
   [shifts_handle_profile_availability]="--staffing shifts --handle-profile --wrap-up --availability fitted"
 )
 case $where in
