@@ -206,6 +206,28 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "replay mean_day --out outputs/backtest_replay": Run({"--seeds": "1"}, slow=True),
     "python -m rlroute.calibrate.forecast --out experiments/volume_forecast": Run(slow=True),
     "python -m rlroute.calibrate.availability": Run(slow=True),
+    # docs/fidelity.md, the default calibration's search (temporary folders, as below)
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --handle-profile "
+    "--wrap-up --out experiments/anonymous_bank_backtest": Run({"--seeds": "1"}, extra=("--modes", "per_day"), slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --out "
+    "experiments/anonymous_bank_backtest/variants/search/default/holdout": Run({"--seeds": "1"}, extra=("--modes", "per_day"), slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --router fifo "
+    "--handle-profile --wrap-up --out experiments/anonymous_bank_backtest/variants/search/"
+    "fifo_handle_profile_wrap_up/holdout": Run({"--seeds": "1"}, extra=("--modes", "per_day"), slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --router "
+    "priority_boost:boost=60 --handle-profile --wrap-up --out "
+    "experiments/anonymous_bank_backtest/variants/search/boost60_handle_profile_wrap_up/holdout":
+        Run({"--seeds": "1"}, extra=("--modes", "per_day"), slow=True),
+    "rlroute-calibrate name=anonymous_bank_v2 output.copy_to=configs/scenario/anonymous_bank_v2.yaml "
+    "hydra.run.dir=outputs/calibrate_v2": Run(TINY_CALIBRATE, slow=True),
+    # docs/fidelity.md, day-to-day staffing (temporary folders, as below)
+    "python -m rlroute.bench.backtest --seeds 10 --staffing-day-factor --out "
+    "experiments/anonymous_bank_backtest/variants/staffing_day_factor":
+        Run({"--seeds": "1"}, extra=("--modes", "mean_day"), slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 "
+    "--staffing-day-factor --out experiments/anonymous_bank_backtest/variants/"
+    "holdout_staffing_day_factor":
+        Run({"--seeds": "1"}, extra=("--modes", "mean_day"), slow=True),
     # docs/availability.md (the backtests rewrite committed variants: a temporary folder here)
     "rlroute-calibrate staffing_method=shifts availability=fitted "
     "hydra.run.dir=outputs/calibrate_availability": Run(TINY_CALIBRATE, slow=True),
@@ -247,6 +269,9 @@ PLACEHOLDERS = {
     "experiments/volume_forecast": "{tmp}/volume_forecast",  # never the committed results
     "outputs/calibrate_availability": "{tmp}/calibrate_availability",
     "experiments/anonymous_bank_backtest/variants/": "{tmp}/variants/",
+    "--out experiments/anonymous_bank_backtest": "--out {tmp}/bank_backtest",
+    "configs/scenario/anonymous_bank_v2.yaml": "{tmp}/anonymous_bank_v2.yaml",
+    "outputs/calibrate_v2": "{tmp}/calibrate_v2",
     "hydra.run.dir=experiments/rl_levers/runs/": "hydra.run.dir={tmp}/rl_levers/",
 }
 

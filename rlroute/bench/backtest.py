@@ -66,12 +66,29 @@ __all__ = [
     "pick_engine",
     "repeat_days",
     "replay_arrivals",
+    "router_from_spec",
     "run_backtest",
     "service_kpis",
 ]
 
 KPIS = ("abandon_rate", "asa", "service_level", "occupancy")
 ENGINES = ("auto", "reference", "compiled")
+
+
+def router_from_spec(spec: str) -> Any:
+    """A router from ``"name"`` or ``"name:key=value,key=value"`` (numbers parsed as floats),
+    e.g. ``"priority_boost:boost=60"``: the command line's ``--router``."""
+    name, _, args = spec.partition(":")
+    kwargs: dict[str, Any] = {}
+    for item in filter(None, args.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise ValueError(f"router {spec!r}: {item!r} is not key=value")
+        try:
+            kwargs[key.strip()] = float(value)
+        except ValueError:
+            kwargs[key.strip()] = value.strip()
+    return make_router(name.strip(), **kwargs)
 
 
 def pick_engine(engine: str, scenario: Scenario, router: str) -> str:
@@ -84,7 +101,7 @@ def pick_engine(engine: str, scenario: Scenario, router: str) -> str:
     if engine != "auto":
         return engine
     probe = Simulator(scenario, 0)
-    r = make_router(router)
+    r = router_from_spec(router)
     r.reset(probe)
     return "reference" if compile_router(r, probe).kind == R_PYTHON else "compiled"
 
@@ -294,7 +311,7 @@ def _simulate(
         sim: Simulator | FastSimulator = (FastSimulator if fast else Simulator)(
             scenario, seed, record_calls=True, arrivals=arrivals
         )
-        kpi = sim.run(make_router(router))
+        kpi = sim.run(router_from_spec(router))
         log = sim.call_log()
         records = call_log_to_records(log, scenario)
         k = service_kpis(records.frame, grid, report.type_base, n_days=len(report.arrivals.days))
@@ -617,9 +634,12 @@ def write_backtest(result: BacktestResult, out_dir: str | Path) -> dict[str, Pat
 
 
 EXAMPLES = """examples:
-  python -m rlroute.bench.backtest --seeds 10 --out experiments/anonymous_bank_backtest
-  python -m rlroute.bench.backtest --seeds 10 --handle-profile --wrap-up --out DIR
-  python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --out DIR
+  # rlroute-calibrate's defaults (handle-time profile, after-call work), out of sample
+  python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --handle-profile \\
+      --wrap-up --out experiments/anonymous_bank_backtest
+  # without the two flags: the calibration before issue 12's search, in sample
+  python -m rlroute.bench.backtest --seeds 10 --out DIR
+  python -m rlroute.bench.backtest --router priority_boost:boost=60 --handle-profile --wrap-up --out DIR
   python -m rlroute.bench.backtest --staffing shifts --availability fitted --out DIR
   python -m rlroute.bench.backtest --data calls.csv --format csv \\
       --columns start=arrival skill=call_type --seeds 5 --out DIR
@@ -646,7 +666,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", default="outputs/backtest", help="output folder")
     parser.add_argument("--seeds", type=int, default=10, help="seeds per mode")
-    parser.add_argument("--router", default="fifo_priority", help="a registered router")
+    parser.add_argument(
+        "--router",
+        default="fifo_priority",
+        help="a registered router, with arguments as name:key=value,... "
+        "(e.g. priority_boost:boost=60)",
+    )
     parser.add_argument(
         "--modes",
         nargs="+",
@@ -719,6 +744,10 @@ def main(argv: list[str] | None = None) -> int:
         "--exclude-dates", nargs="*", default=[], help="dates to leave out (YYYY-MM-DD)"
     )
     args = parser.parse_args(argv)
+    try:
+        router_from_spec(args.router)
+    except (ValueError, TypeError) as exc:
+        parser.error(f"--router {args.router!r}: {exc}")
     try:
         records = load_records(
             {

@@ -26,6 +26,8 @@ docstring:
 
 ``index`` (:mod:`rlroute.policies.index`): max ``q_kg + a_k * wait_k / target_k`` with optional
 per-pair reserves, built from parameters or a file tuned by ``python -m rlroute.policies.tune``.
+``priority_boost`` (:mod:`rlroute.policies.priority`): max ``wait_k + boost * priority_k``
+(priority as a delay credit; not in ``HEURISTICS``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from rlroute.policies.cmu import CMuRouter, CMuThetaRouter, GeneralizedCMuRouter
 from rlroute.policies.index import IndexRouter, make_index_router
 from rlroute.policies.longest_idle import LongestIdleRouter
 from rlroute.policies.maxweight import MaxWeightRouter
-from rlroute.policies.priority import PriorityRouter, ThresholdRouter
+from rlroute.policies.priority import PriorityBoostRouter, PriorityRouter, ThresholdRouter
 from rlroute.policies.random_router import RandomRouter
 from rlroute.policies.skill_based import SkillBasedRouter
 from rlroute.policies.weight_based import WeightBasedRouter
@@ -75,6 +77,9 @@ PROVIDERS: dict[str, str] = {"sb3": "rlroute.rl", "onnx": "rlroute.export"}
 # Tuned parametric routers (rlroute.policies.tune): they need path= or parameters, so
 # ``routers: all`` in rlroute-bench leaves them out (not in HEURISTICS).
 ROUTERS["index"] = make_index_router
+# Strict priority relaxed by a delay credit (``boost`` s per level); a model of a center's
+# routing for the backtest, kept out of HEURISTICS so the benchmark's ``all`` does not change.
+ROUTERS["priority_boost"] = PriorityBoostRouter
 
 
 def register_router(name: str, factory: Callable[..., Router]) -> None:
@@ -115,6 +120,7 @@ __all__ = [
     "IndexRouter",
     "LongestIdleRouter",
     "MaxWeightRouter",
+    "PriorityBoostRouter",
     "PriorityRouter",
     "RandomRouter",
     "Router",

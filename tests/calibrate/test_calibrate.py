@@ -165,6 +165,22 @@ def test_committed_scenario_is_what_the_command_makes() -> None:
     assert fresh.to_dict()["agent_groups"] == committed.to_dict()["agent_groups"]
 
 
+def test_committed_v2_scenario_is_what_the_default_command_makes() -> None:
+    """configs/scenario/anonymous_bank_v2.yaml == calibrate() with configs/calibrate.yaml's
+    defaults (handle-time profile, after-call work, spline arrivals: issue 12's search)."""
+    committed = load_scenario("anonymous_bank_v2")
+    fresh, _ = calibrate(
+        load_anonymous_bank(),
+        split_priority=True,
+        handle_profile=True,
+        wrap_up=True,
+        name="anonymous_bank_v2",
+    )
+    assert fresh.to_dict()["call_types"] == committed.to_dict()["call_types"]
+    assert fresh.to_dict()["agent_groups"] == committed.to_dict()["agent_groups"]
+    assert all(any(s.wrap_up for s in g.skills.values()) for g in committed.agent_groups)
+
+
 def test_committed_profiled_scenario_is_what_the_command_makes() -> None:
     """configs/scenario/anonymous_bank_profiled.yaml == calibrate(handle_profile=True)."""
     committed = load_scenario("anonymous_bank_profiled")

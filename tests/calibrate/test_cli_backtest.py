@@ -34,6 +34,8 @@ def test_every_setting_in_the_config_is_used() -> None:
     cfg = _cfg([])
     assert cfg.data.path is None and cfg.data.format == "technion"
     assert cfg.staffing_method == "queue" and cfg.split_priority is True
+    # the defaults chosen by the out-of-sample search (experiments/anonymous_bank_backtest)
+    assert cfg.handle_profile is True and cfg.wrap_up is True and cfg.arrival_profile == "spline"
 
 
 def test_command_on_a_csv_export(tmp_path: Path, small_records) -> None:
