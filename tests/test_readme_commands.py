@@ -168,6 +168,8 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "python benchmarks/env_speed.py --steps 2000 --rounds 1 --num-envs 256 --batch-steps 20":
         Run({"--steps": "200", "--num-envs": "8", "--batch-steps": "5"}),
     "python benchmarks/erlang_table.py": Run({"--scale": "0.01"}),
+    "python benchmarks/compiled_before_after.py --base main --rounds 1 --num-envs 64 "
+    "--batch-steps 20": Elsewhere("by hand: compiles the base revision's engine too (minutes)"),
     "python -m rlroute.bench.backtest --help": Run(),
     "python -m rlroute.bench.study --help": Run(),
     "python -m rlroute.export.parity --help": Run(),
