@@ -155,7 +155,9 @@ class PriorityBoostRouter:
 
     name = "priority_boost"
 
-    def __init__(self, boost: float = 60.0, priorities: Mapping[str, float] | None = None) -> None:
+    def __init__(self, boost: float, priorities: Mapping[str, float] | None = None) -> None:
+        # boost has no default: a router that needs an argument stays out of the benchmark's
+        # ``routers: all`` (rlroute.bench.specs.registered_routers), like the tuned routers.
         if not boost >= 0:
             raise ValueError(f"router 'priority_boost': boost must be >= 0 s, got {boost}")
         self.boost = float(boost)

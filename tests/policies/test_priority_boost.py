@@ -48,6 +48,9 @@ def test_spec_strings_and_errors() -> None:
     assert isinstance(router, PriorityBoostRouter) and router.boost == 45.0
     assert router_from_spec("fifo").name == "fifo"
     assert "priority_boost" not in HEURISTICS  # the benchmark's `all` is unchanged
+    from rlroute.bench.specs import registered_routers
+
+    assert "priority_boost" not in registered_routers()  # it needs its boost
     with pytest.raises(ValueError, match="key=value"):
         router_from_spec("priority_boost:45")
     with pytest.raises(ValueError, match="boost must be >= 0"):
