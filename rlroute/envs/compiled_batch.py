@@ -14,6 +14,7 @@ from rlroute.envs.fast_observation import obs_tables, observe_rows, step_observe
 from rlroute.envs.observation import Observer
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
+from rlroute.sim.fast import layout as L
 from rlroute.sim.fast.batch import PARKED, BatchSimulator
 from rlroute.sim.fast.simulator import _Direct
 from rlroute.sim.kpis import KPIReport
@@ -79,6 +80,11 @@ class CompiledBatch:
     @property
     def n_invalid(self) -> np.ndarray:
         return self.sim.n_invalid
+
+    @property
+    def clock(self) -> np.ndarray:
+        """Each row's simulated time in seconds (a copy): the time of its current decision."""
+        return self.sim.state.F[:, L.F_NOW].copy()
 
     @property
     def invalid(self) -> np.ndarray:

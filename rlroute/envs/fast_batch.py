@@ -173,6 +173,12 @@ class FastBatch:
                 self._skip_forced(n)
             self._observe(n)  # once per row and step: forced steps only need the mask
 
+    @property
+    def clock(self) -> np.ndarray:
+        """Each row's simulated time in seconds: the time of its current decision (0 before
+        its first day)."""
+        return np.array([0.0 if s is None else s.now for s in self._sims])
+
     def report(self, row: int) -> KPIReport:
         """The row's day KPIs (complete once the row is ``done``)."""
         sim = self._sims[row]

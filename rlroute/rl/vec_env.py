@@ -167,6 +167,12 @@ class FastVecEnv(VecEnv):
     def get_images(self) -> Sequence[np.ndarray | None]:
         return [None for _ in range(self.num_envs)]
 
+    def clock(self) -> np.ndarray:
+        """Each env's simulated time in seconds at its current decision (after an autoreset:
+        the new day's first decision), as ``env.unwrapped.sim.now`` of the reference envs;
+        semi-Markov discounting (:mod:`rlroute.rl.semi_markov`) reads it after every step."""
+        return np.asarray(self.venv.batch.clock, dtype=float)
+
     # ------------------------------------------------------------------ helpers
     def _row_masks(self, n: int) -> Any:
         batch = self.venv.batch
