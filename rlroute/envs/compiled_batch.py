@@ -33,6 +33,7 @@ class CompiledBatch:
         reward_scale: float = 1.0,
         work_conserving: bool = True,
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         invalid_action: str = "fallback",
         skip_forced: bool = False,
     ) -> None:
@@ -49,7 +50,7 @@ class CompiledBatch:
         self.num_envs = self.sim.num_envs
         self.n_actions = self.sim.n_actions
         self.invalid_action = invalid_action
-        self.observer = Observer(sc, observe_wrap_up)
+        self.observer = Observer(sc, observe_wrap_up, observation)
         self.obs_size = self.observer.size
         self._tables = obs_tables(self.observer)
         self.obs = np.zeros((self.num_envs, self.obs_size), dtype=np.float32)

@@ -79,6 +79,7 @@ class FastBatch:
         reward_scale: float = 1.0,
         work_conserving: bool = True,
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         invalid_action: str = "fallback",
         skip_forced: bool = False,
     ) -> None:
@@ -92,7 +93,7 @@ class FastBatch:
         self.work_conserving = bool(work_conserving)
         self.invalid_action = invalid_action
         self.skip_forced = bool(skip_forced)
-        self.observer = Observer(scenario, observe_wrap_up)
+        self.observer = Observer(scenario, observe_wrap_up, observation)
         self.pairs = scenario.eligible_pairs()
         self.n_actions = len(self.pairs) + 1
         self.obs_size = self.observer.size

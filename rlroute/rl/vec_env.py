@@ -32,7 +32,7 @@ from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenario import Scenario
 
 #: The env options the fast backend serves (keyword arguments of CallCenterEnv it implements).
-SUPPORTED_ENV_KWARGS = ("observe_wrap_up",)
+SUPPORTED_ENV_KWARGS = ("observe_wrap_up", "observation")
 
 
 class FastVecEnv(VecEnv):
@@ -47,6 +47,7 @@ class FastVecEnv(VecEnv):
         work_conserving: bool = True,
         invalid_action: str = "fallback",
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         skip_forced: bool = True,
         batch_cls: type = CompiledBatch,
     ) -> None:
@@ -57,6 +58,7 @@ class FastVecEnv(VecEnv):
             work_conserving=work_conserving,
             invalid_action=invalid_action,
             observe_wrap_up=observe_wrap_up,
+            observation=observation,
             skip_forced=skip_forced,
             batch_cls=batch_cls,
         )
