@@ -69,7 +69,9 @@ def layout_options(options: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(
             f"unknown env options {unknown}; known: {sorted({*LAYOUT_OPTIONS, *OTHER_OPTIONS})}"
         )
-    opts = {k: bool(options.get(k, default)) for k, default in LAYOUT_OPTIONS.items()}
+    opts: dict[str, Any] = {
+        k: bool(options.get(k, default)) for k, default in LAYOUT_OPTIONS.items()
+    }
     opts["observation"] = check_version(str(options.get("observation", "v1")))
     return opts
 
