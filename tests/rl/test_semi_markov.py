@@ -159,3 +159,20 @@ def test_bad_discount_settings_are_refused() -> None:
         )
     s = TrainSettings.from_config(base)
     assert (s.discount, _buffer_kwargs(s)) == ("per_decision", {})
+
+
+def test_imitation_critic_returns_are_discounted_in_time() -> None:
+    from rlroute.rl.imitation import Demonstrations, _discounted, _step_discounts
+
+    data = Demonstrations(rewards=[1.0, 1.0, 1.0, 2.0], day_end=[False, False, True, True])
+    data.clock = [0.0, 10.0, 30.0, 5.0]  # a new day starts at the 4th sample
+    base = {"scenario": "n_design", "algo": {"name": "maskable_ppo"}}
+    per_decision = TrainSettings.from_config(base)
+    per_time = TrainSettings.from_config(
+        {**base, "algo": {"name": "maskable_ppo", "discount": "per_time", "time_scale_s": 10}}
+    )
+    assert _step_discounts(data, per_decision, 0.5) == 0.5
+    disc = _step_discounts(data, per_time, 0.5)
+    assert disc[:2].tolist() == [0.5, 0.25]
+    ret = _discounted(np.asarray(data.rewards), np.asarray(data.day_end), disc)
+    assert ret.tolist() == [1.0 + 0.5 * 1.25, 1.25, 1.0, 2.0]
