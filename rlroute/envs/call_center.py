@@ -16,7 +16,13 @@ from gymnasium import spaces
 
 from rlroute.envs import render as _render
 from rlroute.envs.layout import action_names, fallback_action
-from rlroute.envs.observation import Observer, observation_bounds, observation_names, observe
+from rlroute.envs.observation import (
+    Observer,
+    check_version,
+    observation_bounds,
+    observation_names,
+    observe,
+)
 from rlroute.envs.versions import ENV_ID
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
@@ -135,7 +141,11 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
       per scheduled agent) to the observation, for scenarios with wrap-up, where agents about
       to become free are not idle yet. Off by default, so the layout (and every trained
       policy's input) is unchanged.
-
+    * ``observation`` (``"v1"`` or ``"v2"``, default ``"v1"``): the observation layout.
+      ``"v2"`` appends, after v1's entries and ``wrap_up/<group>`` (always on in v2), what an
+      index rule does not see: waiting calls past the SL target and within half a target of
+      it per type, the waits of the 2nd to 4th waiting calls, and the next interval's load
+      (:mod:`rlroute.envs.observation`). The default keeps every trained policy's input.
     * ``render_mode`` (``None``, ``"ansi"`` or ``"rgb_array"``): ``render()`` returns a text
       snapshot (clock, queue and head-of-line wait per type, idle/talking/wrap-up agents per
       group), or a ``uint8`` picture of the same, of constant shape ``(H, W, 3)`` per scenario,
@@ -178,7 +188,8 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
       ``"rgb_array"`` render modes. Layout, actions, dynamics and reward are otherwise
       unchanged: on scenarios without a handle-time profile the default observation is v0's,
       value for value, and policies trained on v0 there were re-validated (see the studies'
-      READMEs).
+      READMEs). Later, without a version change (the default layout is unchanged): the
+      ``observation="v2"`` option.
     * v0: initial version.
     """
 
@@ -195,6 +206,7 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         work_conserving: bool = True,
         invalid_action: InvalidAction = "fallback",
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         render_mode: str | None = None,
     ) -> None:
         if invalid_action not in _INVALID_MODES:
@@ -214,12 +226,15 @@ class CallCenterEnv(gym.Env[np.ndarray, np.int64]):
         self.HOLD = len(self.pairs)
         self.action_names = action_names(sc)  # the served policy's names too
         self.observe_wrap_up = bool(observe_wrap_up)
-        self.observation_names: list[str] = observation_names(sc, self.observe_wrap_up)
-        low, high = observation_bounds(sc, self.observe_wrap_up)
+        self.observation = check_version(observation)
+        self.observation_names: list[str] = observation_names(
+            sc, self.observe_wrap_up, self.observation
+        )
+        low, high = observation_bounds(sc, self.observe_wrap_up, self.observation)
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
         self.action_space = spaces.Discrete(self.HOLD + 1)
 
-        self._observe = Observer(sc, self.observe_wrap_up)
+        self._observe = Observer(sc, self.observe_wrap_up, self.observation)
         self._n_actions = self.HOLD + 1
         self._sim: Simulator | None = None
         self._valid: list[bool] = [False] * self.HOLD + [True]

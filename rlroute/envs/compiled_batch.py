@@ -14,6 +14,7 @@ from rlroute.envs.fast_observation import obs_tables, observe_rows, step_observe
 from rlroute.envs.observation import Observer
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
+from rlroute.sim.fast import layout as L
 from rlroute.sim.fast.batch import PARKED, BatchSimulator
 from rlroute.sim.fast.simulator import _Direct
 from rlroute.sim.kpis import KPIReport
@@ -32,6 +33,7 @@ class CompiledBatch:
         reward_scale: float = 1.0,
         work_conserving: bool = True,
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         invalid_action: str = "fallback",
         skip_forced: bool = False,
     ) -> None:
@@ -48,7 +50,7 @@ class CompiledBatch:
         self.num_envs = self.sim.num_envs
         self.n_actions = self.sim.n_actions
         self.invalid_action = invalid_action
-        self.observer = Observer(sc, observe_wrap_up)
+        self.observer = Observer(sc, observe_wrap_up, observation)
         self.obs_size = self.observer.size
         self._tables = obs_tables(self.observer)
         self.obs = np.zeros((self.num_envs, self.obs_size), dtype=np.float32)
@@ -79,6 +81,11 @@ class CompiledBatch:
     @property
     def n_invalid(self) -> np.ndarray:
         return self.sim.n_invalid
+
+    @property
+    def clock(self) -> np.ndarray:
+        """Each row's simulated time in seconds (a copy): the time of its current decision."""
+        return self.sim.state.F[:, L.F_NOW].copy()
 
     @property
     def invalid(self) -> np.ndarray:

@@ -79,6 +79,7 @@ class FastBatch:
         reward_scale: float = 1.0,
         work_conserving: bool = True,
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         invalid_action: str = "fallback",
         skip_forced: bool = False,
     ) -> None:
@@ -92,7 +93,7 @@ class FastBatch:
         self.work_conserving = bool(work_conserving)
         self.invalid_action = invalid_action
         self.skip_forced = bool(skip_forced)
-        self.observer = Observer(scenario, observe_wrap_up)
+        self.observer = Observer(scenario, observe_wrap_up, observation)
         self.pairs = scenario.eligible_pairs()
         self.n_actions = len(self.pairs) + 1
         self.obs_size = self.observer.size
@@ -172,6 +173,12 @@ class FastBatch:
             if self.skip_forced:
                 self._skip_forced(n)
             self._observe(n)  # once per row and step: forced steps only need the mask
+
+    @property
+    def clock(self) -> np.ndarray:
+        """Each row's simulated time in seconds: the time of its current decision (0 before
+        its first day)."""
+        return np.array([0.0 if s is None else s.now for s in self._sims])
 
     def report(self, row: int) -> KPIReport:
         """The row's day KPIs (complete once the row is ``done``)."""

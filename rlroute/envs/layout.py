@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rlroute.envs.observation import Observer, observation_names
+from rlroute.envs.observation import Observer, check_version, observation_names
 from rlroute.envs.registration import ENV_IDS
 
 if TYPE_CHECKING:
@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     from rlroute.sim import Simulator
 
 #: Env options that change the observation or the mask, with their defaults.
-LAYOUT_OPTIONS: dict[str, Any] = {"work_conserving": True, "observe_wrap_up": False}
+LAYOUT_OPTIONS: dict[str, Any] = {
+    "work_conserving": True,
+    "observe_wrap_up": False,
+    "observation": "v1",
+}
 #: Options that do not (the env's reward and invalid-action handling, rendering, and the
 #: trainer's wrappers): accepted and ignored when serving.
 OTHER_OPTIONS = frozenset({"reward_scale", "invalid_action", "render_mode", "skip_forced"})
@@ -65,7 +69,11 @@ def layout_options(options: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(
             f"unknown env options {unknown}; known: {sorted({*LAYOUT_OPTIONS, *OTHER_OPTIONS})}"
         )
-    return {k: bool(options.get(k, default)) for k, default in LAYOUT_OPTIONS.items()}
+    opts: dict[str, Any] = {
+        k: bool(options.get(k, default)) for k, default in LAYOUT_OPTIONS.items()
+    }
+    opts["observation"] = check_version(str(options.get("observation", "v1")))
+    return opts
 
 
 def env_layout(env_id: str, scenario: Scenario, options: dict[str, Any] | None = None) -> EnvLayout:
@@ -74,7 +82,7 @@ def env_layout(env_id: str, scenario: Scenario, options: dict[str, Any] | None =
     return EnvLayout(
         env_id=env_id,
         env_version=env_version(env_id),
-        observation_names=observation_names(scenario, opts["observe_wrap_up"]),
+        observation_names=observation_names(scenario, opts["observe_wrap_up"], opts["observation"]),
         action_names=action_names(scenario),
     )
 
@@ -93,7 +101,9 @@ class SimObserver:
         opts = layout_options(options or {})
         self.layout = env_layout(env_id, scenario, opts)
         self.work_conserving = opts["work_conserving"]
-        self.observer = Observer(scenario, wrap_up=opts["observe_wrap_up"])
+        self.observer = Observer(
+            scenario, wrap_up=opts["observe_wrap_up"], version=opts["observation"]
+        )
 
     def __call__(self, sim: Simulator) -> np.ndarray:
         return self.observer(sim)

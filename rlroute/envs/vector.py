@@ -23,7 +23,7 @@ from gymnasium.vector.utils import batch_space
 
 from rlroute.envs.compiled_batch import CompiledBatch
 from rlroute.envs.layout import action_names
-from rlroute.envs.observation import observation_bounds, observation_names
+from rlroute.envs.observation import check_version, observation_bounds, observation_names
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
 
@@ -90,6 +90,7 @@ class CallCenterVectorEnv(VectorEnv):
         work_conserving: bool = True,
         invalid_action: str = "fallback",
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         skip_forced: bool = False,
         autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
         render_mode: str | None = None,
@@ -112,6 +113,7 @@ class CallCenterVectorEnv(VectorEnv):
         self.work_conserving = bool(work_conserving)
         self.invalid_action = invalid_action
         self.observe_wrap_up = bool(observe_wrap_up)
+        self.observation = check_version(observation)
         self.render_mode = None
         self.batch = batch_cls(
             sc,
@@ -119,13 +121,14 @@ class CallCenterVectorEnv(VectorEnv):
             reward_scale=reward_scale,
             work_conserving=work_conserving,
             observe_wrap_up=observe_wrap_up,
+            observation=observation,
             invalid_action=invalid_action,
             skip_forced=skip_forced,
         )
         self.pairs = sc.eligible_pairs()
         self.action_names = action_names(sc)
-        self.observation_names = observation_names(sc, self.observe_wrap_up)
-        low, high = observation_bounds(sc, self.observe_wrap_up)
+        self.observation_names = observation_names(sc, self.observe_wrap_up, self.observation)
+        low, high = observation_bounds(sc, self.observe_wrap_up, self.observation)
         self.single_observation_space = spaces.Box(low, high, dtype=np.float32)
         self.single_action_space = spaces.Discrete(self.batch.n_actions)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)

@@ -111,6 +111,7 @@ class Demonstrations:
     actions: list[int] = field(default_factory=list)
     rewards: list[float] = field(default_factory=list)
     day_end: list[bool] = field(default_factory=list)
+    clock: list[float] = field(default_factory=list)  # simulated time (s) of each decision
     agree: int = 0  # steps where the acting policy chose the teacher's action
     skipped: int = 0  # teacher actions outside the env's mask (not learnable, left out)
 
@@ -154,6 +155,7 @@ def collect(
                     data.obs.append(np.asarray(obs, dtype=np.float32))
                     data.masks.append(mask)
                     data.actions.append(label)
+                    data.clock.append(float(env.unwrapped.sim.now))  # type: ignore[attr-defined]
                     data.agree += int(action == label)
                 else:
                     data.skipped += 1
@@ -171,15 +173,30 @@ def collect(
     return data
 
 
-def _discounted(rewards: np.ndarray, day_end: np.ndarray, gamma: float) -> np.ndarray:
+def _discounted(rewards: np.ndarray, day_end: np.ndarray, gamma: float | np.ndarray) -> np.ndarray:
+    """Discounted returns of each day; ``gamma`` a number or one discount per step."""
     out = np.zeros_like(rewards)
+    disc = np.broadcast_to(np.asarray(gamma, dtype=float), rewards.shape)
     acc = 0.0
     for i in range(len(rewards) - 1, -1, -1):
         if day_end[i]:
             acc = 0.0
-        acc = rewards[i] + gamma * acc
+        acc = rewards[i] + disc[i] * acc
         out[i] = acc
     return out
+
+
+def _step_discounts(data: Demonstrations, settings: TrainSettings, gamma: float) -> Any:
+    """``gamma``, or with ``algo.discount=per_time`` the discount of each sample's time to the
+    next sample of its day (the last sample of a day: unused, its return is its reward)."""
+    if settings.discount != "per_time":
+        return gamma
+    from rlroute.rl.semi_markov import time_discounts
+
+    clock = np.asarray(data.clock, dtype=float)
+    dt = np.zeros_like(clock)
+    dt[:-1] = np.maximum(clock[1:] - clock[:-1], 0.0)
+    return time_discounts(gamma, dt, settings.time_scale_s)
 
 
 def _set_normalisation(vn: VecNormalize, data: Demonstrations, gamma: float) -> None:
@@ -209,7 +226,7 @@ def _fit(
     data: Demonstrations,
     vn: VecNormalize | None,
     cfg: ImitationSettings,
-    gamma: float,
+    gamma: float | np.ndarray,
     generator: th.Generator,
     fit_critic: bool,
 ) -> dict[str, float]:
@@ -293,7 +310,8 @@ def pretrain(
     if vn is not None:
         _set_normalisation(vn, data, gamma)
     rounds: list[dict[str, Any]] = [{"round": 0, "samples": len(data), "skipped": data.skipped}]
-    rounds[-1].update(_fit(model, data, vn, cfg, gamma, gen, cfg.pretrain_critic))
+    disc = _step_discounts(data, settings, gamma)
+    rounds[-1].update(_fit(model, data, vn, cfg, disc, gen, cfg.pretrain_critic))
     for r in range(1, int(cfg.dagger_rounds) + 1):
         new = collect(settings, teacher, days(r), student=model, obs_norm=vn, scenario=scenario)
         student_agree = new.agree / max(len(new), 1)
@@ -301,7 +319,7 @@ def pretrain(
         data.masks += new.masks
         data.actions += new.actions
         # The critic keeps the teacher's returns: the student's are not the teacher's policy.
-        fit = _fit(model, data, vn, cfg, gamma, gen, fit_critic=False)
+        fit = _fit(model, data, vn, cfg, gamma, gen, fit_critic=False)  # critic unused
         rounds.append({"round": r, "samples": len(data), "student_agreement": student_agree, **fit})
     return {
         "teacher": cfg.teacher,

@@ -61,6 +61,12 @@ from rlroute.rl.runs import (
     config_hash,
     write_obs_norm,
 )
+from rlroute.rl.semi_markov import (
+    DISCOUNTS,
+    ElapsedTimeDiscount,
+    TimeDiscountPlainRolloutBuffer,
+    TimeDiscountRolloutBuffer,
+)
 from rlroute.rl.vec_env import SUPPORTED_ENV_KWARGS, FastVecEnv
 from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenario import Scenario, ScenarioError
@@ -104,6 +110,10 @@ class TrainSettings:
     progress_bar: bool = False
     verbose: int = 0
     tensorboard: bool = True
+    # "per_decision" (SB3's GAE) or "per_time": gamma ** (dt / time_scale_s) per step, dt the
+    # simulated seconds to the agent's next decision (rlroute.rl.semi_markov)
+    discount: str = "per_decision"
+    time_scale_s: float = 10.0
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> TrainSettings:
@@ -126,6 +136,17 @@ class TrainSettings:
         backend = str(env.get("backend", "fast"))
         if backend not in BACKENDS:
             raise ValueError(f"env.backend: {backend!r}; use one of {BACKENDS}")
+        discount = str(algo_cfg.get("discount", "per_decision"))
+        if discount not in DISCOUNTS:
+            raise ValueError(f"algo.discount: {discount!r}; use one of {DISCOUNTS}")
+        if discount == "per_time" and (spec.off_policy or spec.kind != "actor_critic"):
+            raise ValueError(
+                f"algo.discount=per_time: algorithm {spec.name!r} has no rollout buffer; use "
+                "maskable_ppo, ppo or a2c"
+            )
+        time_scale_s = float(algo_cfg.get("time_scale_s", 10.0))
+        if time_scale_s <= 0:
+            raise ValueError(f"algo.time_scale_s: {time_scale_s!r}; use a positive number")
         deliver = str(cfg.get("deliver", "best"))
         if deliver not in ("best", "last"):
             raise ValueError(f"deliver: {deliver!r}; use 'best' or 'last'")
@@ -163,6 +184,8 @@ class TrainSettings:
             progress_bar=bool(cfg.get("progress_bar") or False),
             verbose=int(cfg.get("verbose", 0)),
             tensorboard=bool(cfg.get("tensorboard", True)),
+            discount=discount,
+            time_scale_s=time_scale_s,
         )
 
     @property
@@ -173,6 +196,14 @@ class TrainSettings:
             "skip_forced": self.skip_forced,
             **self.env_kwargs,
         }
+
+
+def _buffer_kwargs(settings: TrainSettings) -> dict[str, Any]:
+    """The rollout buffer of ``algo.discount=per_time`` (SB3's default otherwise)."""
+    if settings.discount != "per_time":
+        return {}
+    cls = TimeDiscountRolloutBuffer if settings.algo.masked else TimeDiscountPlainRolloutBuffer
+    return {"rollout_buffer_class": cls}
 
 
 def _threads(value: Any) -> int | None:
@@ -378,6 +409,7 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
             device=settings.device,
             verbose=settings.verbose,
             **sb3_kwargs(settings.hyperparams),
+            **_buffer_kwargs(settings),
         )
         # SB3 seeds environment i with seed + i, which would replay the benchmark's days
         # 0, 1, ... (a seeded reset replays Simulator(scenario, seed)). Training days come from
@@ -416,10 +448,13 @@ def train(cfg: Mapping[str, Any], run_dir: str | Path) -> dict[str, float]:
         evaluator.init_callback(model)
         evaluator.evaluate()
     remaining = settings.total_timesteps - model.num_timesteps
+    callbacks: list[Any] = [checkpoint, evaluator]
+    if settings.discount == "per_time":
+        callbacks.insert(0, ElapsedTimeDiscount(settings.time_scale_s))
     if remaining > 0:
         model.learn(
             remaining,
-            callback=[checkpoint, evaluator],
+            callback=callbacks,
             progress_bar=settings.progress_bar,
             reset_num_timesteps=ckpt is None,
         )

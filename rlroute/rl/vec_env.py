@@ -32,7 +32,7 @@ from rlroute.rl.wrappers import SkipForcedDecisions
 from rlroute.scenario import Scenario
 
 #: The env options the fast backend serves (keyword arguments of CallCenterEnv it implements).
-SUPPORTED_ENV_KWARGS = ("observe_wrap_up",)
+SUPPORTED_ENV_KWARGS = ("observe_wrap_up", "observation")
 
 
 class FastVecEnv(VecEnv):
@@ -47,6 +47,7 @@ class FastVecEnv(VecEnv):
         work_conserving: bool = True,
         invalid_action: str = "fallback",
         observe_wrap_up: bool = False,
+        observation: str = "v1",
         skip_forced: bool = True,
         batch_cls: type = CompiledBatch,
     ) -> None:
@@ -57,6 +58,7 @@ class FastVecEnv(VecEnv):
             work_conserving=work_conserving,
             invalid_action=invalid_action,
             observe_wrap_up=observe_wrap_up,
+            observation=observation,
             skip_forced=skip_forced,
             batch_cls=batch_cls,
         )
@@ -166,6 +168,12 @@ class FastVecEnv(VecEnv):
 
     def get_images(self) -> Sequence[np.ndarray | None]:
         return [None for _ in range(self.num_envs)]
+
+    def clock(self) -> np.ndarray:
+        """Each env's simulated time in seconds at its current decision (after an autoreset:
+        the new day's first decision), as ``env.unwrapped.sim.now`` of the reference envs;
+        semi-Markov discounting (:mod:`rlroute.rl.semi_markov`) reads it after every step."""
+        return np.asarray(self.venv.batch.clock, dtype=float)
 
     # ------------------------------------------------------------------ helpers
     def _row_masks(self, n: int) -> Any:

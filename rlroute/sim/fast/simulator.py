@@ -772,6 +772,19 @@ class SimulatorView:
     def head_arrival(self, k: int) -> float:
         return float(self._fast._head(self._fast.state, k))
 
+    def waiting_arrivals(self, k: int) -> Any:
+        """Arrival times of the calls of type ``k`` still waiting, in queue order (the queue
+        ring with its stale entries skipped), as the reference's ``queues[k]`` gives them;
+        a generator, read lazily (the env's observation v2 stops early)."""
+        s = self._fast.state
+        cap = s.QB.shape[2]
+        start, size = int(s.QC[k, L.QC_START]), int(s.QC[k, L.QC_SIZE])
+        for i in range(size):
+            j = (start + i) % cap
+            slot, cid = int(s.QB[0, k, j]), int(s.QB[1, k, j])
+            if slot >= 0 and s.CI[slot, L.CI_ID] == cid and s.CI[slot, L.CI_STATE] == L.WAITING:
+                yield float(s.CF[slot, L.CF_ARRIVAL])
+
     def longest_idle_since(self, g: int) -> float:
         return float(self._fast._lis(self._fast.state, g))
 
