@@ -192,6 +192,44 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "--out experiments/rl_levers/results":
         Elsewhere("by hand: evaluates the 21 committed runs on 20 days and rewrites "
                   "experiments/rl_levers/results (minutes)"),
+    # docs/rl_levers.md, observation v2 and semi-Markov discounting (tiny runs, temporary folders)
+    "rlroute-train experiment=rl_heterogeneous_fast_obs2 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_obs2/seed0":
+        Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast_smdp seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_smdp/seed0":
+        Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast_obs2_smdp seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_obs2_smdp/seed0":
+        Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast_obs2 "
+    "algo.hyperparams.learning_rate=lin_1e-4 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_obs2_lr1e-4/seed0":
+        Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast_obs2 "
+    "algo.hyperparams.clip_range=0.1 +algo.hyperparams.target_kl=0.02 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_obs2_clip01_kl02/seed0":
+        Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_levers_bc_index imitation.label_smoothing=0.1 "
+    "algo.hyperparams.learning_rate=1e-4 algo.hyperparams.target_kl=0.02 "
+    "+env.kwargs.observation=v2 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/bc_index_obs2/seed0":
+        Run(TINY_IMITATION, slow=True),
+    "rlroute-train experiment=rl_levers_bc_index imitation.label_smoothing=0.1 "
+    "algo.hyperparams.learning_rate=1e-4 algo.hyperparams.target_kl=0.02 "
+    "+algo.discount=per_time +algo.time_scale_s=10.0 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/bc_index_smdp/seed0":
+        Run(TINY_IMITATION, slow=True),
+    "rlroute-train experiment=rl_levers_bc_index imitation.label_smoothing=0.1 "
+    "algo.hyperparams.learning_rate=1e-4 algo.hyperparams.target_kl=0.02 "
+    "+env.kwargs.observation=v2 +algo.discount=per_time +algo.time_scale_s=10.0 "
+    "seed=0 hydra.run.dir=experiments/rl_levers/runs/bc_index_obs2_smdp/seed0":
+        Run(TINY_IMITATION, slow=True),
+    "python experiments/rl_levers/compare.py experiments/rl_levers/runs --extra "
+    "fast_1M=experiments/rl_heterogeneous_fast/runs --only "
+    "fast_1M,fast_smdp,fast_obs2,fast_obs2_smdp,fast_obs2_lr1e-4,fast_obs2_clip01_kl02,bc_index_ls01_lr1e-4_kl02,bc_index_obs2,bc_index_smdp,bc_index_obs2_smdp "
+    "--seeds 20 --n-jobs 2 --out experiments/rl_levers/results_v2":
+        Elsewhere("by hand: evaluates the lever runs on 20 days and rewrites experiments/rl_levers/results_v2 (minutes)"),
     # docs/vector_env.md
     "rlroute-train experiment=ci_tiny env.backend=reference "
     "hydra.run.dir=outputs/ci/train_reference": Run(TINY_TRAIN, slow=True),
