@@ -659,6 +659,14 @@ class Simulator:
         i, j, m = self._interval, self._block, self._n_blocks
         start, length = block_span(i, j, m, self.interval_s)
         self._next_boundary = (i + 1) * self.interval_s if j + 1 == m else start + length
+        batches, wraps = self._block_draws(i, start, length)
+        self._arr, self._arr_wrap = arrival_rows(batches, wraps, self._can_balk)
+        self._arr_pos = 0
+        self._next_arrival = self._arr[0][0] if self._arr else INF
+
+    def _block_draws(self, i: int, start: float, length: float) -> tuple[list[Any], list[Any]]:
+        """The callers of one arrival block, replayed or drawn (:mod:`rlroute.sim.arrivals`);
+        the compiled engine takes its blocks from here too, so both draw alike."""
         if self._replay is not None:
             batches, wraps = replay_arrival_block(
                 self.streams,
@@ -683,9 +691,7 @@ class Simulator:
                 self._wrap_types,
                 self.has_wrap_up,
             )
-        self._arr, self._arr_wrap = arrival_rows(batches, wraps, self._can_balk)
-        self._arr_pos = 0
-        self._next_arrival = self._arr[0][0] if self._arr else INF
+        return batches, wraps
 
     def _offer(self, call: Call, balk_u: float) -> bool:
         """A call arrives: it balks (False) or joins its queue (True)."""

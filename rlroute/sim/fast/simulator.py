@@ -20,9 +20,7 @@ import numpy as np
 
 from rlroute.scenario import Scenario
 from rlroute.sim.arrivals import (
-    draw_arrival_block,
     draw_not_ready_requests,
-    replay_arrival_block,
 )
 from rlroute.sim.engine import _BLOCK_CALLS, WAITING, Simulator
 from rlroute.sim.fast import layout as L
@@ -468,30 +466,7 @@ class FastSimulator:
         length = ref.interval_s / m
         start = i * ref.interval_s + j * length
         s.F[L.F_T_BND] = (i + 1) * ref.interval_s if j + 1 == m else start + length
-        if ref._replay is not None:
-            batches, wraps = replay_arrival_block(
-                ref.streams,
-                start,
-                length,
-                ref._replay,
-                ref._patience,
-                ref._repeat,
-                ref._wrap_types,
-                ref.has_wrap_up,
-            )
-        else:
-            batches, wraps = draw_arrival_block(
-                ref.streams,
-                i,
-                start,
-                length,
-                ref._rates,
-                ref._day_mult,
-                ref._patience,
-                ref._repeat,
-                ref._wrap_types,
-                ref.has_wrap_up,
-            )
+        batches, wraps = ref._block_draws(i, start, length)
         n = sum(b[-1] for b in batches)
         if n > self.state.ARR.shape[0]:
             self.state = s = s._replace(ARR=np.zeros((2 * n, L.N_AR)))
