@@ -12,6 +12,7 @@ from rlroute.bench.synthetic import simulate_records
 from rlroute.calibrate import calibrate
 from rlroute.calibrate.availability import fit_availability
 from rlroute.calibrate.common import CalibrationError
+from rlroute.calibrate.report import to_markdown
 from rlroute.scenario import Scenario
 
 DAYS, PER_DAY = 3, 16  # 8:00-16:00 in half hours
@@ -141,6 +142,7 @@ def test_engine_round_trip_recovers_the_day_shape(varying_days) -> None:
     assert len(report.availability_days.factors) == SHAPE_DAYS
     assert "availability_days" in report.tables()
     assert sc.metadata["settings"]["availability_day_factor"] is True
+    assert "Availability from day to day" in to_markdown(report, sc, {})
 
 
 def test_availability_day_factor_needs_fitted_availability(records) -> None:
