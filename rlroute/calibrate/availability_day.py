@@ -23,7 +23,8 @@ subtraction is approximate; a day's factor absorbs whatever else moves its gaps 
 after-call work runs long reads as a less available day), and the pooled fit's own biases
 (:mod:`~rlroute.calibrate.availability`) carry over. The backtest's mean-day forecast is the
 judge of whether the factor helps. On the shipped log:
-``python -m rlroute.calibrate.backtest --availability fitted --availability-day-factor``.
+``python -m rlroute.bench.backtest --staffing shifts --availability fitted
+--availability-day-factor``.
 """
 
 from __future__ import annotations
