@@ -294,6 +294,12 @@ class NotReady(_Model):
     neither idle nor busy, and occupancy leaves its time out (``docs/availability.md``). Each
     list has 1 value (broadcast) or ``n_intervals`` values, like ``head_count``. The model is
     :mod:`rlroute.calibrate.availability`'s, which fits it from call records.
+
+    ``day_shape`` (optional): each day the group's ``rate_per_hour`` is multiplied by a
+    Gamma(``day_shape``, 1 / ``day_shape``) factor (mean 1, CV ``1 / sqrt(day_shape)``), drawn
+    at the day's start, as ``CallType.day_multiplier_shape`` varies arrivals: some days agents
+    are much less available than others. ``None`` (or no field): the same rates every day,
+    exactly the model without the field.
     """
 
     rate_per_hour: list[float] = Field(
@@ -304,6 +310,16 @@ class NotReady(_Model):
         description="mean episode length in seconds by the interval the episode starts in "
         "(1 or n_intervals values, each > 0)"
     )
+    day_shape: float | None = Field(
+        default=None,
+        gt=0,
+        description="Gamma shape of a per-day multiplier (mean 1) of rate_per_hour; None: the "
+        "same rates every day",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_day_shape(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _omit_if_none(handler(self), "day_shape")
 
     @field_validator("rate_per_hour", "mean_length_s", mode="before")
     @classmethod

@@ -724,6 +724,12 @@ def main(argv: list[str] | None = None) -> int:
         "that follows part of the day's arrivals); changes the mean_day mode",
     )
     parser.add_argument(
+        "--availability-day-factor",
+        action="store_true",
+        help="fit and simulate not-ready rates that vary from day to day (a Gamma factor per "
+        "group, not_ready.day_shape; needs --availability fitted); changes the mean_day mode",
+    )
+    parser.add_argument(
         "--arrival-profile",
         default="spline",
         choices=("spline", "empirical"),
@@ -775,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
         "handle_profile": args.handle_profile,
         **({"staffing_day_factor": True} if args.staffing_day_factor else {}),
         **({"availability": args.availability} if args.availability != "none" else {}),
+        **({"availability_day_factor": True} if args.availability_day_factor else {}),
         "arrival_profile": args.arrival_profile,
         "arrival_df": args.arrival_df,
     }

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -292,6 +292,7 @@ def simulate_agent_timelines(
     hours: tuple[int, int] = (8, 16),
     pressure_share: float = 0.8,
     seed: int = 0,
+    day_factors: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Canonical call records drawn from the module's model (for the round-trip test).
 
@@ -300,14 +301,18 @@ def simulate_agent_timelines(
     stands for them. Under pressure a free agent takes a call at once (exponential talk
     time); otherwise it idles until the next period. Wrap-up, not-ready requests and
     episodes follow the model exactly (rates by clock hour, requests counted with the
-    time-varying rate over the busy period).
+    time-varying rate over the busy period). ``day_factors[d]`` (optional, one per day)
+    multiplies day ``d``'s request rates (``NotReady.day_shape``'s model).
     """
+    if day_factors is not None and len(day_factors) != n_days:
+        raise CalibrationError(f"day_factors: {len(day_factors)} values for {n_days} days")
+    scale = [1.0]  # the current day's factor of the request rate
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     day0 = pd.Timestamp("1999-03-01")
     start_h, end_h = hours
 
     def rate_s(t: float) -> float:
-        return rate_per_hour.get(int(t // 3600) % 24, 0.0) / 3600.0
+        return scale[0] * rate_per_hour.get(int(t // 3600) % 24, 0.0) / 3600.0
 
     def exposure(a: float, b: float) -> float:
         """Integral of the request rate over [a, b] (piecewise constant by hour)."""
@@ -320,6 +325,7 @@ def simulate_agent_timelines(
 
     served, waiting = [], []
     for day in range(n_days):
+        scale[0] = 1.0 if day_factors is None else float(day_factors[day])
         blocks = np.arange(start_h * 3600, end_h * 3600, 1800.0)
         busy = rng.random(blocks.size) < pressure_share
         periods: list[list[float]] = []  # merged pressure periods [a, b)

@@ -45,6 +45,7 @@ from rlroute.calibrate.availability import (
     fit_availability_samples,
     interval_not_ready,
 )
+from rlroute.calibrate.availability_day import AvailabilityDayFit, fit_availability_day_shape
 from rlroute.calibrate.common import (
     CalibrationError,
     DayGrid,
@@ -114,6 +115,7 @@ class CalibrationReport:
     handle_profile: pd.DataFrame | None = None
     staffing_days: StaffingDayFit | None = None
     availability: AvailabilityFit | None = None
+    availability_days: AvailabilityDayFit | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every fit as a table: arrivals, days, patience, groups, handle, fcr, staffing."""
@@ -153,6 +155,11 @@ class CalibrationReport:
             **({"wrap_up": self.wrap_up.table()} if self.wrap_up is not None else {}),
             **({"handle_profile": self.handle_profile} if self.handle_profile is not None else {}),
             **({"staffing_days": self.staffing_days.table()} if self.staffing_days else {}),
+            **(
+                {"availability_days": self.availability_days.table()}
+                if self.availability_days is not None
+                else {}
+            ),
             **(
                 {
                     "availability": self.availability.groups,
@@ -236,6 +243,7 @@ def calibrate(
     availability: str = "none",
     handle_profile: bool = False,
     staffing_day_factor: bool = False,
+    availability_day_factor: bool = False,
     arrival_profile: str = "spline",
     arrival_df: int | None = None,
     min_fit_calls: int = 50,
@@ -285,6 +293,10 @@ def calibrate(
             noise and a share of the day's arrival factor) fitted from the days' inferred
             staffing (:mod:`rlroute.calibrate.staffing_day`), so the Scenario's days vary
             like the real ones.
+        availability_day_factor: with ``availability="fitted"``, give each fitted group's
+            ``not_ready`` a ``day_shape`` (Gamma shape of a per-day factor of its request
+            rate) fitted from each day's gaps (:mod:`rlroute.calibrate.availability_day`), so
+            the Scenario's days vary in availability like the real ones.
         arrival_profile: ``spline`` (the default: each type's rate over the day is a Poisson
             regression on time-of-day B-splines, :mod:`rlroute.calibrate.profiles`) or
             ``empirical`` (the mean count of each interval). With fewer than
@@ -465,6 +477,12 @@ def calibrate(
 
     # -- not-ready episodes and after-call work, fitted jointly from the same gaps
     avail_fit = None
+    avail_days: AvailabilityDayFit | None = None
+    if availability_day_factor and availability != "fitted":
+        raise CalibrationError(
+            "availability_day_factor needs availability='fitted' (it varies the fitted "
+            f"not-ready rates from day to day), got availability={availability!r}"
+        )
     if availability not in AVAILABILITY_METHODS:
         raise CalibrationError(
             f"availability={availability!r}; use one of {list(AVAILABILITY_METHODS)}"
@@ -480,6 +498,10 @@ def calibrate(
             served, queued, agent_group, groups.skills, max_gap_s=gap_minutes * 60.0
         )
         avail_fit = fit_availability_samples(samples, min_samples=min_fit_calls)
+        if availability_day_factor:
+            avail_days = fit_availability_day_shape(
+                served, queued, avail_fit, agent_group, groups.skills, gap_minutes * 60.0
+            )
         if wrap_up:
             warnings.append(
                 "wrap_up with availability='fitted': the after-call work is the availability "
@@ -585,7 +607,11 @@ def calibrate(
                 avail_fit, g, grid.start_s, grid.interval_s, grid.n_intervals
             )
             assert per_interval is not None
-            not_ready[g] = NotReady(rate_per_hour=per_interval[0], mean_length_s=per_interval[1])
+            not_ready[g] = NotReady(
+                rate_per_hour=per_interval[0],
+                mean_length_s=per_interval[1],
+                day_shape=None if avail_days is None else avail_days.shapes.get(g),
+            )
     for j, g in enumerate(groups.names):
         skills: dict[str, Skill] = {}
         for t in types:
@@ -644,6 +670,7 @@ def calibrate(
         **({"availability": availability} if availability != "none" else {}),
         "handle_profile": handle_profile,
         **({"staffing_day_factor": True} if staffing_day_factor else {}),
+        **({"availability_day_factor": True} if availability_day_factor else {}),
         "arrival_profile": profile_rule,
         "min_fit_calls": min_fit_calls,
     }
@@ -707,6 +734,7 @@ def calibrate(
         handle_profile=profile_table,
         staffing_days=staffing_days,
         availability=avail_fit,
+        availability_days=avail_days,
     )
     return scenario, report
 

@@ -265,6 +265,18 @@ def to_markdown(report: CalibrationReport, scenario: Scenario, figures: dict[str
             _md_table(tables["staffing_days"]),
             "",
         ]
+    if "availability_days" in tables:
+        lines += [
+            "## Availability from day to day",
+            "",
+            "Per group: the days' factor of the not-ready request rate (each day's maximum "
+            "likelihood with the pooled fit's other parameters held), its spread, the spread a "
+            "day's estimate has by sampling alone, and the fitted `not_ready.day_shape` "
+            "(rlroute.calibrate.availability_day).",
+            "",
+            _md_table(tables["availability_days"]),
+            "",
+        ]
     if report.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in report.warnings], ""]
     if figures:

@@ -59,6 +59,7 @@ _CALIBRATE_KEYS = (
     "availability",
     "handle_profile",
     "staffing_day_factor",
+    "availability_day_factor",
     "arrival_profile",
     "arrival_df",
     "min_fit_calls",

@@ -68,6 +68,12 @@ face the same callers and their KPI differences are differences of policy, not o
    at ``t`` lasts ``-mean_length_s[g][j] * log1p(-q)`` with ``j = min(floor(t /
    interval_s), n_intervals - 1)``, the interval it starts in (the request's ``q``, also
    when it starts later because the agent was busy).
+6. **Not-ready day factors** (``availability_day``, one stream; only for groups whose
+   ``not_ready`` has a ``day_shape``): at the start of each day, with the day multipliers and
+   day staffing (before the day's first step-5 draw), one ``gamma(shape, 1 / shape)`` per
+   group with a ``day_shape``, in group order (:func:`draw_not_ready_day_factors`); step 5
+   then draws that day's requests with ``rate_per_hour[g][i] * factor[g]``. A group without
+   one keeps factor 1 and draws nothing; a scenario without any never touches the stream.
 
 Nothing else in the simulator draws a random number: staffing, routing, abandonment and
 service ends are deterministic given these draws. The compiled engine draws the same blocks
@@ -190,12 +196,26 @@ def arrival_rows(
     return rows, (np.concatenate(wraps)[order].tolist() if wraps else None)
 
 
+def draw_not_ready_day_factors(
+    rng: np.random.Generator, shapes: Sequence[float | None]
+) -> list[float]:
+    """Step 6: one Gamma(shape, 1/shape) factor (mean 1) of the not-ready request rate per
+    group with a ``day_shape``, in group order (1 for the others, which draw nothing)."""
+    return [1.0 if shape is None else float(rng.gamma(shape, 1.0 / shape)) for shape in shapes]
+
+
 def draw_not_ready_requests(
-    rng: np.random.Generator, head_count: int, rate_per_hour: float, start: float, length: float
+    rng: np.random.Generator,
+    head_count: int,
+    rate_per_hour: float,
+    start: float,
+    length: float,
+    day_factor: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step 5: one group's not-ready requests in [start, start + length): their sorted times,
-    pick uniforms and length quantiles (each of size n, n = 0 when none)."""
-    mean = head_count * rate_per_hour / 3600.0 * length
+    pick uniforms and length quantiles (each of size n, n = 0 when none). ``day_factor``: the
+    day's factor of the rate (step 6; 1, an exact no-op, without ``day_shape``)."""
+    mean = head_count * (rate_per_hour * day_factor) / 3600.0 * length
     n = int(rng.poisson(mean)) if mean > 0 else 0
     if n == 0:
         empty = np.zeros(0)
@@ -296,6 +316,7 @@ __all__ = [
     "blocks_in_interval",
     "draw_arrival_block",
     "draw_day_multipliers",
+    "draw_not_ready_day_factors",
     "draw_not_ready_requests",
     "repeat_call",
     "replay_arrival_block",

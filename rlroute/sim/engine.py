@@ -79,6 +79,7 @@ from rlroute.sim.arrivals import (
     blocks_in_interval,
     draw_arrival_block,
     draw_day_multipliers,
+    draw_not_ready_day_factors,
     draw_not_ready_requests,
     repeat_call,
     replay_arrival_block,
@@ -244,6 +245,14 @@ class Simulator:
         self._nr_rate = [None if x is None else x[0] for x in nr]
         self._nr_length = [None if x is None else x[1] for x in nr]
         self.has_not_ready = any(x is not None for x in nr)
+        # Day-to-day availability (NotReady.day_shape): per group the shape (None: none) and
+        # the current day's factor of the request rate (CRN contract step 6).
+        self._nr_day_shape = [
+            None if grp.not_ready is None else grp.not_ready.day_shape
+            for grp in scenario.agent_groups
+        ]
+        self._has_nr_day = any(x is not None for x in self._nr_day_shape)
+        self._nr_day = [1.0] * G
         self.groups_of_type = [[g for kk, g in self.pairs if kk == k] for k in range(K)]
         self.types_of_group = [[k for k, gg in self.pairs if gg == g] for g in range(G)]
 
@@ -615,6 +624,7 @@ class Simulator:
         if i % self._ipd == 0:
             self._day_mult = draw_day_multipliers(self.streams.day, self._day_shape)
             self._draw_day_staffing(i)
+            self._draw_not_ready_day()
         for g in range(self.n_groups):
             staffing.staff(self, g, self._heads[g][i])
         if self.has_not_ready:
@@ -641,6 +651,15 @@ class Simulator:
             min(self._ipd, self.n_intervals - i),
         )
 
+    def _draw_not_ready_day(self) -> None:
+        """The day's factors of the not-ready request rates, for the groups with a
+        ``day_shape`` (CRN contract step 6; shared with the compiled engine)."""
+        if self._has_nr_day:
+            assert self.streams.availability_day is not None
+            self._nr_day = draw_not_ready_day_factors(
+                self.streams.availability_day, self._nr_day_shape
+            )
+
     def _draw_not_ready(self, i: int) -> None:
         """Draw interval i's not-ready requests of every group that has them, and schedule
         them (the CRN contract, :mod:`rlroute.sim.arrivals` step 5)."""
@@ -649,7 +668,12 @@ class Simulator:
             if rates is None:
                 continue
             times, pick_u, length_q = draw_not_ready_requests(
-                self.streams.availability[g], self._heads[g][i], rates[i], start, self.interval_s
+                self.streams.availability[g],
+                self._heads[g][i],
+                rates[i],
+                start,
+                self.interval_s,
+                self._nr_day[g],
             )
             for t, u, q in zip(times.tolist(), pick_u.tolist(), length_q.tolist(), strict=True):
                 _heappush(self._heap, (t, self._next_seq(), NR_REQUEST, (g, u, q)))

@@ -14,7 +14,7 @@ type takes row n of that type's table, so no run-time draw ever shifts the numbe
 first-time caller.
 
 The layout only ever grows at the end: a source added later (``wrap_up``, then
-``repeat_call``, ``availability``, then ``staffing``) is spawned after all the others, so
+``repeat_call``, ``availability``, ``staffing``, then ``availability_day``) is spawned after all the others, so
 the streams that existed before it draw exactly the same numbers as before, and a scenario
 that does not use the new source gives bit-identical results.
 """
@@ -113,6 +113,9 @@ class RandomStreams:
     # Day-to-day staffing (AgentGroup.staffing_day_factor): per day, per group with a factor,
     # a Gamma draw and a rounding uniform (rlroute.sim.staffing.draw_day_staffing).
     staffing: np.random.Generator | None = None
+    # Day-to-day availability (NotReady.day_shape): per day, one Gamma draw per group with a
+    # day_shape, in group order (rlroute.sim.arrivals.draw_not_ready_day_factors).
+    availability_day: np.random.Generator | None = None
 
     @classmethod
     def from_seed(
@@ -124,7 +127,7 @@ class RandomStreams:
         :data:`SOURCES` (0-5, each spawning ``n_types`` streams), ``day`` (6), ``wrap_up`` (7,
         ``n_types``), ``repeat_call`` (8, ``n_types``), ``availability`` (9, ``n_groups``
         streams; always spawned, so the children after it keep their index whatever
-        ``n_groups`` is), ``staffing`` (10, one stream).
+        ``n_groups`` is), ``staffing`` (10, one stream), ``availability_day`` (11, one stream).
         """
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         per_source, day = root.spawn(len(SOURCES)), root.spawn(1)[0]
@@ -136,6 +139,9 @@ class RandomStreams:
         availability = root.spawn(1)[0]
         # Day-to-day staffing: spawned after availability (the order of the merge).
         staffing = root.spawn(1)[0]
+        # Day-to-day availability (NotReady.day_shape): spawned LAST, after staffing, so every
+        # stream above keeps its numbers; keep new sources after this one.
+        availability_day = root.spawn(1)[0]
         fields = {
             name: tuple(np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(n_types))
             for name, ss in zip(
@@ -148,5 +154,6 @@ class RandomStreams:
         return cls(
             day=np.random.Generator(np.random.PCG64(day)),
             staffing=np.random.Generator(np.random.PCG64(staffing)),
+            availability_day=np.random.Generator(np.random.PCG64(availability_day)),
             **fields,
         )

@@ -189,11 +189,40 @@ def test_shipped_scenarios_run_as_before() -> None:
         ("rate_per_hour", [-1.0], "rates must be >= 0"),
         ("mean_length_s", [0.0], "mean lengths must be > 0"),
         ("rate_per_hour", [1.0, 2.0, 3.0], "has 3 values, expected 1 or n_intervals=8"),
+        ("day_shape", 0.0, "greater than 0"),
     ],
 )
-def test_validation_names_the_field(field: str, value: list[float], message: str) -> None:
+def test_validation_names_the_field(field: str, value: list[float] | float, message: str) -> None:
     d = _scenario(1.0, 300.0).to_dict()
     d["agent_groups"][0]["not_ready"][field] = value
     with pytest.raises(ValueError, match="not_ready") as err:
         Scenario.from_dict(d)
     assert message in str(err.value)
+
+
+def test_day_stream_is_spawned_last() -> None:
+    """``availability_day`` (NotReady.day_shape) is the root's child 11, after ``staffing``
+    (10): every earlier stream draws the numbers it drew before it existed."""
+    b = RandomStreams.from_seed(7, 2, 3)
+    root = np.random.SeedSequence(7)
+    for key, stream in ((10, b.staffing), (11, b.availability_day)):
+        child = np.random.SeedSequence(root.entropy, spawn_key=(key,))
+        assert stream is not None
+        assert np.random.Generator(np.random.PCG64(child)).random() == stream.random()
+
+
+def test_day_shape_scales_each_days_request_rate() -> None:
+    """Four days: with ``day_shape`` the days' not-ready shares spread (one factor per day),
+    without it they stay close; the last day's factor is the stream's fourth Gamma draw."""
+    d = _scenario(6.0, 300.0, heads=[10], n_intervals=8).to_dict()
+    d["intervals_per_day"] = 2
+    shares = {}
+    for shape in (None, 1.5):
+        d["agent_groups"][0]["not_ready"]["day_shape"] = shape
+        sim = Simulator(Scenario.from_dict(d), 3)
+        report = sim.run(make_router("fifo"))
+        shares[shape] = report.by_interval["not_ready_share"].to_numpy().reshape(4, 2).mean(1)
+    assert np.ptp(shares[1.5]) > 2 * np.ptp(shares[None])
+    stream = RandomStreams.from_seed(3, 1, 1).availability_day
+    assert stream is not None
+    assert sim._nr_day == [float(stream.gamma(1.5, 1 / 1.5, 4)[-1])]

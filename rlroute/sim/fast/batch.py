@@ -30,7 +30,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rlroute.scenario import Scenario
-from rlroute.sim.arrivals import block_span, blocks_in_interval, draw_day_multipliers
+from rlroute.sim.arrivals import (
+    block_span,
+    blocks_in_interval,
+    draw_day_multipliers,
+    draw_not_ready_day_factors,
+)
 from rlroute.sim.engine import Simulator
 from rlroute.sim.fast import layout as L
 from rlroute.sim.fast._jit import compiled, inlined, prefetch
@@ -476,12 +481,13 @@ def _hires_bound(heads: np.ndarray) -> int:
 class _Day:
     """What row n's Python side keeps: the day's streams and the next block to draw."""
 
-    __slots__ = ("block", "day_mult", "interval", "n_blocks", "streams")
+    __slots__ = ("block", "day_mult", "interval", "n_blocks", "nr_day", "streams")
 
-    def __init__(self, streams: RandomStreams, n_types: int) -> None:
+    def __init__(self, streams: RandomStreams, n_types: int, n_groups: int = 0) -> None:
         self.streams = streams
         self.interval, self.block, self.n_blocks = 0, 0, 0
         self.day_mult = [1.0] * n_types
+        self.nr_day = [1.0] * n_groups  # the day's not-ready rate factors (NotReady.day_shape)
 
 
 class BatchSimulator:
@@ -617,7 +623,7 @@ class BatchSimulator:
         self.heads[rows] = self._base_heads
         K, G = self.n_types, self.n_groups
         for n, seed in zip(rows.tolist(), seeds.tolist()):
-            self._days[n] = _Day(RandomStreams.from_seed(int(seed), K, G), K)
+            self._days[n] = _Day(RandomStreams.from_seed(int(seed), K, G), K, G)
         self._run(self._drive)
 
     def step(self, actions: np.ndarray) -> None:
@@ -708,11 +714,18 @@ class BatchSimulator:
                     day.day_mult = draw_day_multipliers(st.day, ref._day_shape)
                     if ref._base_heads is not None:
                         self._draw_day_staffing(n, st, day.day_mult, i)
+                    if ref._has_nr_day:  # step 6: the day's not-ready rate factors
+                        assert st.availability_day is not None
+                        day.nr_day = draw_not_ready_day_factors(
+                            st.availability_day, ref._nr_day_shape
+                        )
                 day.n_blocks = blocks_in_interval(self._rates, day.day_mult, i, ist)
             # step 5 (its own streams: drawn here, pushed when the interval opens)
             first = day.block == 0 and ref.has_not_ready
             requests.append(
-                not_ready_requests(ref, st, i, self.heads[n]) if first else self._no_requests
+                not_ready_requests(ref, st, i, self.heads[n], day.nr_day)
+                if first
+                else self._no_requests
             )
             j, m = day.block, day.n_blocks
             start, length = block_span(i, j, m, ist)

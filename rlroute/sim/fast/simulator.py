@@ -127,22 +127,33 @@ def repeat_rows(ref: Simulator, k: int, rs: np.random.Generator, n: int) -> np.n
 
 
 def not_ready_requests(
-    ref: Simulator, streams: RandomStreams, i: int, heads: Any = None
+    ref: Simulator,
+    streams: RandomStreams,
+    i: int,
+    heads: Any = None,
+    day_factors: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Interval i's not-ready requests of every group that has them, drawn from the groups'
     ``availability`` streams by the reference's own :func:`draw_not_ready_requests` (the CRN
     contract, step 5), as rows (time, group, pick uniform, length quantile) in the order the
     reference pushes them onto its heap (group by group, each in time order). ``heads[g][i]``:
     the day's head counts (default ``ref._heads``; a batch row's own with day-to-day
-    staffing)."""
+    staffing). ``day_factors[g]``: the day's factors of the request rates (default
+    ``ref._nr_day``; a batch row's own with ``NotReady.day_shape``)."""
     heads = ref._heads if heads is None else heads
+    day_factors = ref._nr_day if day_factors is None else day_factors
     parts = []
     start = i * ref.interval_s
     for g, rates in enumerate(ref._nr_rate):
         if rates is None:
             continue
         times, pick_u, length_q = draw_not_ready_requests(
-            streams.availability[g], int(heads[g][i]), rates[i], start, ref.interval_s
+            streams.availability[g],
+            int(heads[g][i]),
+            rates[i],
+            start,
+            ref.interval_s,
+            day_factors[g],
         )
         if times.size:
             parts.append(np.stack([times, np.full(times.size, float(g)), pick_u, length_q], 1))
@@ -430,6 +441,7 @@ class FastSimulator:
                 for shape in ref._day_shape
             ]
             ref._draw_day_staffing(i)  # the same draws, into ref._heads
+            ref._draw_not_ready_day()  # the same draws, into ref._nr_day
         need = int(s.I[L.I_N_AGENTS]) + sum(h[i] for h in ref._heads)
         if need > s.AI.shape[0]:
             self._grow_agents(2 * need)

@@ -239,3 +239,52 @@ def test_not_ready_with_day_to_day_staffing(router: str) -> None:
 
 def test_compiled_batch_not_ready_with_day_to_day_staffing() -> None:
     run_against_envs(_day_staffing_with_not_ready(), 3, seed=6, skip_forced=False, days=2)
+
+
+def _not_ready_day_shape(day_staffing: bool = True) -> Scenario:
+    """Three short days whose not-ready request rates are scaled per day and group
+    (``NotReady.day_shape``, CRN contract step 6), on the first group only or, with day-to-day
+    staffing, on every group (group 1 without a shape when there are two: it draws nothing)."""
+    d = with_not_ready(with_day_staffing(load_scenario("heterogeneous"), 3, 2), 6.0).to_dict()
+    for g, grp in enumerate(d["agent_groups"]):
+        if not day_staffing:
+            grp.pop("staffing_day_factor", None)
+        if g != 1:
+            grp["not_ready"]["day_shape"] = 0.8 + g
+    return Scenario.from_dict(d)
+
+
+def test_day_shape_absent_is_the_same_run() -> None:
+    """``day_shape: null`` is the scenario without the field, bit for bit (no stream touched)."""
+    sc = with_not_ready(shorten(load_scenario("heterogeneous"), 2))
+    d = sc.to_dict()
+    for grp in d["agent_groups"]:
+        grp["not_ready"]["day_shape"] = None
+    same = Scenario.from_dict(d)
+    assert "day_shape" not in same.to_dict()["agent_groups"][0]["not_ready"]
+    _, _, a, _ = run_both(sc, 2, "fifo", log=False)
+    _, _, b, _ = run_both(same, 2, "fifo", log=False)
+    assert a.overall == b.overall
+
+
+def test_day_shape_changes_the_days() -> None:
+    """The factor is drawn and used: the not-ready time differs from the run without it."""
+    sc = _not_ready_day_shape()
+    d = sc.to_dict()
+    for grp in d["agent_groups"]:
+        grp["not_ready"].pop("day_shape", None)
+    _, _, a, _ = run_both(sc, 0, "fifo", log=False)
+    _, _, b, _ = run_both(Scenario.from_dict(d), 0, "fifo", log=False)
+    assert a.overall["not_ready_s"] != b.overall["not_ready_s"]
+
+
+@pytest.mark.parametrize("day_staffing", [True, False])
+@pytest.mark.parametrize("router", ["fifo", "lia", "random"])
+def test_not_ready_day_shape(router: str, day_staffing: bool) -> None:
+    for seed in (0, 1):
+        assert_same_run(_not_ready_day_shape(day_staffing), seed=seed, router=router)
+
+
+@pytest.mark.parametrize("skip_forced", [False, True])
+def test_compiled_batch_not_ready_day_shape(skip_forced: bool) -> None:
+    run_against_envs(_not_ready_day_shape(), 3, seed=6, skip_forced=skip_forced, days=2)
