@@ -268,6 +268,24 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "--staffing-day-factor --out experiments/anonymous_bank_backtest/variants/"
     "holdout_staffing_day_factor":
         Run({"--seeds": "1"}, extra=("--modes", "mean_day"), slow=True),
+    # docs/fidelity.md, day-to-day availability (mean-day backtests, temporary folders)
+    "python -m rlroute.bench.backtest --seeds 10 --modes mean_day --staffing shifts "
+    "--wrap-up --availability fitted --out "
+    "experiments/anonymous_bank_backtest/variants/mean_day_shifts_availability":
+        Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --modes mean_day --staffing shifts "
+    "--wrap-up --availability fitted --availability-day-factor --out "
+    "experiments/anonymous_bank_backtest/variants/mean_day_shifts_availability_day_factor":
+        Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --modes mean_day --staffing shifts "
+    "--wrap-up --availability fitted --holdout-from 1999-02-15 --out "
+    "experiments/anonymous_bank_backtest/variants/holdout_mean_day_shifts_availability":
+        Run({"--seeds": "1"}, slow=True),
+    "python -m rlroute.bench.backtest --seeds 10 --modes mean_day --staffing shifts "
+    "--wrap-up --availability fitted --holdout-from 1999-02-15 "
+    "--availability-day-factor --out "
+    "experiments/anonymous_bank_backtest/variants/holdout_mean_day_shifts_availability_day_factor":
+        Run({"--seeds": "1"}, slow=True),
     # docs/availability.md (the backtests rewrite committed variants: a temporary folder here)
     "rlroute-calibrate staffing_method=shifts availability=fitted "
     "hydra.run.dir=outputs/calibrate_availability": Run(TINY_CALIBRATE, slow=True),
