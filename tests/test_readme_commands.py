@@ -246,6 +246,9 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "replay mean_day --out outputs/backtest_replay": Run({"--seeds": "1"}, slow=True),
     "python -m rlroute.calibrate.forecast --out experiments/volume_forecast": Run(slow=True),
     "python -m rlroute.calibrate.availability": Run(slow=True),
+    # docs/fidelity.md, replaying real days from the calibrate command
+    "rlroute-calibrate output.replay=true hydra.run.dir=outputs/calibrate_replay":
+        Run(TINY_CALIBRATE),
     # docs/fidelity.md, the default calibration's search (temporary folders, as below)
     "python -m rlroute.bench.backtest --seeds 10 --holdout-from 1999-02-15 --handle-profile "
     "--wrap-up --out experiments/anonymous_bank_backtest": Run({"--seeds": "1"}, extra=("--modes", "per_day"), slow=True),
@@ -330,6 +333,7 @@ PLACEHOLDERS = {
     "--out experiments/anonymous_bank_backtest": "--out {tmp}/bank_backtest",
     "configs/scenario/anonymous_bank_v2.yaml": "{tmp}/anonymous_bank_v2.yaml",
     "outputs/calibrate_v2": "{tmp}/calibrate_v2",
+    "outputs/calibrate_replay": "{tmp}/calibrate_replay",
     "hydra.run.dir=experiments/rl_levers/runs/": "hydra.run.dir={tmp}/rl_levers/",
 }
 

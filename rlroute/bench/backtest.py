@@ -50,6 +50,7 @@ from matplotlib.figure import Figure
 from rlroute.calibrate.common import CalibrationError, DayGrid, clock_seconds, queue_calls
 from rlroute.calibrate.core import CalibrationReport, calibrate
 from rlroute.calibrate.inputs import load_records
+from rlroute.calibrate.replay import replay_arrivals
 from rlroute.calibrate.synthetic import call_log_to_records
 from rlroute.data import CallRecords, CallRecordsError
 from rlroute.policies import make_router
@@ -255,44 +256,6 @@ def busy_agents(by_interval: pd.DataFrame) -> pd.Series:
 def busy_all_s(by_interval: pd.DataFrame, scenario: Scenario) -> float:
     """Agent-seconds busy (talk + wrap-up) over the horizon, from the per-interval KPIs."""
     return float(busy_agents(by_interval).sum() * scenario.interval_s)
-
-
-def replay_arrivals(
-    frame: pd.DataFrame, scenario: Scenario, report: CalibrationReport, seed: int = 0
-) -> list[np.ndarray]:
-    """The actual queue arrivals of ``report``'s days, as times of the day-by-day Scenario.
-
-    One array per type of ``scenario`` (seconds from the first day's window start: day ``j``
-    starts at ``j`` times the window's length). Labels follow the calibration: a split type's
-    caller with ``priority >= high_priority`` is ``<type>_hi``; a caller of unknown priority
-    (the Technion bug) is drawn ``_hi`` with the share of high priority among the identified
-    callers of that type on these days (a seeded draw), as the rates share them pro rata.
-    """
-    grid, arr = report.grid, report.arrivals
-    calls = queue_calls(frame[frame["date"].isin(arr.days)])
-    idx = grid.index(clock_seconds(calls))
-    calls, idx = calls[idx >= 0], idx[idx >= 0]
-    base = calls["call_type"].astype(str).to_numpy()
-    prio = calls["priority"].to_numpy(dtype=float, na_value=np.nan)
-    high = float(report.settings.get("high_priority", 2))
-    unknown = report.settings.get("unknown_priority")
-    split = set(report.split_types)
-    label = base.copy()
-    is_split = np.isin(base, list(split))
-    hi = is_split & (prio >= high)
-    label[hi] = [f"{b}_hi" for b in base[hi]]
-    if unknown is not None and split:
-        rng = np.random.default_rng(np.random.SeedSequence(seed))
-        for t in sorted(split):
-            mine = base == t
-            ident = mine & (prio != float(unknown))
-            share = float((prio[ident] >= high).mean()) if ident.any() else 0.0
-            unk = np.flatnonzero(mine & (prio == float(unknown)))
-            label[unk[rng.random(unk.size) < share]] = f"{t}_hi"
-    day_pos = {d: j for j, d in enumerate(arr.days)}
-    day = calls["date"].map(day_pos).to_numpy(dtype=float)
-    t_s = day * grid.n_intervals * grid.interval_s + clock_seconds(calls) - grid.start_s
-    return [np.sort(t_s[label == name]) for name in scenario.type_names]
 
 
 def _simulate(

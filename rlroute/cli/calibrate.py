@@ -27,6 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from rlroute.calibrate import CalibrationError, calibrate
 from rlroute.calibrate.inputs import load_records
+from rlroute.calibrate.replay import day_arrivals, write_day_arrivals
 from rlroute.calibrate.report import scenario_yaml, write_report
 from rlroute.data import CallRecordsError
 from rlroute.scenario import ScenarioError
@@ -92,6 +93,13 @@ def run(cfg: DictConfig, out_dir: str | Path) -> dict[str, Path]:
         plots=bool(output.get("plots", True)),
         scenario_file=output.get("scenario_file", "scenario.yaml"),
     )
+    if output.get("replay"):
+        # each fitted day's actual arrivals, for Simulator(scenario, seed, arrivals=...)
+        replays = day_arrivals(records.frame, scenario, report)
+        folder = Path(out_dir) / "replay"
+        write_day_arrivals(replays, scenario, folder)
+        paths["replay"] = folder
+        log.info("%d days of arrivals written to %s", len(replays), folder)
     copy_to = output.get("copy_to")
     if copy_to:
         try:
