@@ -16,3 +16,11 @@ def roundtrip():
     records = simulate_records(truth, seed=2024)
     scenario, report = calibrate(records, interval_minutes=30, day_type="weekday")
     return truth, records, scenario, report
+
+
+@pytest.fixture(scope="session")
+def three_days():
+    """(records, fitted scenario, report) of three simulated days (the replay tests)."""
+    records = simulate_records(truth_scenario(n_days=3), seed=11)
+    scenario, report = calibrate(records, min_fit_calls=20)
+    return records, scenario, report

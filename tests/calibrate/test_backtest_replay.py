@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from calib_helpers import truth_scenario
 
 from rlroute.bench.backtest import backtest, day_by_day_scenario, pick_engine, replay_arrivals
-from rlroute.bench.synthetic import simulate_records
-from rlroute.calibrate import calibrate
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    records = simulate_records(truth_scenario(n_days=3), seed=11)
-    scenario, report = calibrate(records, min_fit_calls=20)
-    return records, scenario, report
+def fitted(three_days):
+    return three_days
 
 
 def test_replayed_times_are_the_records(fitted) -> None:

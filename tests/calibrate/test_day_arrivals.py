@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from calib_helpers import truth_scenario
 
-from rlroute.bench.synthetic import simulate_records
-from rlroute.calibrate import calibrate
 from rlroute.calibrate.replay import day_arrivals, load_day_arrivals, write_day_arrivals
 from rlroute.policies import make_router
 from rlroute.sim import Simulator
@@ -16,10 +13,8 @@ from rlroute.sim.fast import FastSimulator
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    records = simulate_records(truth_scenario(n_days=3), seed=11)
-    scenario, report = calibrate(records, min_fit_calls=20)
-    return records, scenario, report
+def fitted(three_days):
+    return three_days
 
 
 def test_each_day_holds_its_own_calls(fitted) -> None:
