@@ -5,10 +5,16 @@ The graph is written from our own torch module around the SB3 policy's networks
 (:func:`rlroute.rl.policy.preference_module`), so it is exactly the serving rule of
 :class:`rlroute.rl.policy.TorchPolicy`::
 
-    x = clip((obs - mean) / std, -clip, clip)        # the run's obs_norm.json (VecNormalize)
+    x = clip((obs - mean) / std, -clip, clip)        # the run's obs_norm.json, in float64
     z = action_net(mlp_extractor.policy_net(x))      # or q_net(x) for DQN
     masked_logits = where(action_mask, z, MASKED_LOGIT)
     action = argmax(masked_logits)
+
+The normalisation runs in float64, like SB3's ``VecNormalize`` and :class:`ObsNorm`, and is cast
+to float32 only for the network: a feature that barely varied in training has a std near
+``sqrt(eps)`` = 1e-4, so float32 arithmetic there would amplify a 1-ulp rounding of the mean
+ten-thousandfold (the cause of the 4.8e-4 logit differences of ``rl_long_chain``'s first
+export).
 
 Inputs ``obs`` (float32 [batch, obs_dim]) and ``action_mask`` (bool [batch, n_actions]) and both
 outputs have a dynamic batch axis. The legacy TorchScript exporter (``dynamo=False``) is tried
@@ -43,22 +49,22 @@ OPSET = 17
 class ExportablePolicy(nn.Module):
     """Raw observation + mask -> (masked logits, greedy action), normalisation included."""
 
-    mean: torch.Tensor  # buffers (register_buffer), typed for the checker
-    inv_std: torch.Tensor
+    mean: torch.Tensor  # float64 buffers (register_buffer), typed for the checker
+    std: torch.Tensor
 
     def __init__(self, preferences: nn.Module, obs_norm: ObsNorm) -> None:
         super().__init__()
         self.preferences = preferences
         finite_clip = np.isfinite(obs_norm.clip)
-        self.register_buffer("mean", torch.as_tensor(obs_norm.mean, dtype=torch.float32))
-        self.register_buffer("inv_std", torch.as_tensor(1.0 / obs_norm.std, dtype=torch.float32))
+        self.register_buffer("mean", torch.as_tensor(obs_norm.mean, dtype=torch.float64))
+        self.register_buffer("std", torch.as_tensor(obs_norm.std, dtype=torch.float64))
         self.clip = float(obs_norm.clip) if finite_clip else None
 
     def forward(self, obs: torch.Tensor, action_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        x = (obs - self.mean) * self.inv_std
+        x = (obs.to(torch.float64) - self.mean) / self.std
         if self.clip is not None:
             x = torch.clamp(x, -self.clip, self.clip)
-        z = self.preferences(x)
+        z = self.preferences(x.to(torch.float32))
         masked = torch.where(action_mask, z, torch.full_like(z, MASKED_LOGIT))
         return masked, torch.argmax(masked, dim=1)
 

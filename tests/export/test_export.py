@@ -231,3 +231,38 @@ def test_policy_observing_after_call_work_trains_exports_and_serves(tiny_config,
     ]
     report = verify_parity(run_dir, n_obs=1000, onnx_path=onnx_path, kpi_seeds=[0])
     assert report.passed, report.summary()
+
+
+def test_normalisation_of_a_near_constant_feature_keeps_parity(tmp_path) -> None:
+    """A feature that barely varied in training has std ~ sqrt(eps) = 1e-4: normalising it in
+    float32 amplified a 1-ulp rounding of its mean into logit errors of ~5e-4 (rl_long_chain's
+    first export). The graph normalises in float64, as SB3's VecNormalize does."""
+    import onnxruntime as ort
+    import torch
+
+    from rlroute.export.onnx_export import OPSET, ExportablePolicy, _export
+    from rlroute.rl.runs import ObsNorm
+
+    rng = np.random.default_rng(0)
+    dim, n_act = 6, 4
+    mean = rng.random(dim) + 0.5
+    var = np.full(dim, 0.05)
+    var[:3] = 1.7e-9  # near-constant features, as in rl_long_chain's obs_norm.json
+    norm = ObsNorm(mean, var, 1e-8, float("inf"))
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(dim, 16), torch.nn.Tanh(), torch.nn.Linear(16, n_act))
+    with torch.no_grad():
+        net[2].weight.mul_(20.0)  # logits of ~10, like the long-chain policy's
+    module = ExportablePolicy(net, norm).eval()
+    path = tmp_path / "policy.onnx"
+    example = (torch.zeros(2, dim), torch.ones(2, n_act, dtype=torch.bool))
+    _export(module, example, path, OPSET, "auto")
+
+    obs = (mean + rng.normal(0.0, 3e-5, (2000, dim))).astype(np.float32)
+    mask = np.ones((2000, n_act), dtype=bool)
+    with torch.no_grad():
+        want = net(torch.as_tensor(norm(obs))).numpy()  # the torch serving rule (TorchPolicy)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"obs": obs, "action_mask": mask})[0]
+    assert np.abs(want).max() > 5.0
+    assert np.abs(got - want).max() <= 1e-5
