@@ -1,57 +1,46 @@
-"""A stochastic lower bound on the cost per call: each call type alone with every agent that can
-serve it (a per-type Erlang A chain, solved over the day).
+"""A stochastic lower bound on the cost per call: Erlang A relaxations of each call type alone
+and of all types pooled, each with every agent able to serve them, solved over the day.
 
 The fluid bound (:mod:`rlroute.theory.fluid`) has no queue while capacity suffices, so an
 underloaded center gets a bound near 0 although every policy pays the waits that randomness
-makes. This bound keeps them, for one call type at a time, by relaxing everything that
-competes with the type; docs/bounds.md gives the argument, in short:
+makes. This bound keeps them, and drops the competition between types instead; docs/bounds.md
+gives the argument in full, in short:
 
-**The relaxed system of type k.** Every agent of every group that can serve ``k`` serves ``k``
-alone (the other types do not exist), is never in wrap-up nor not ready, and may even put a
-call back in the queue (preemption). Calls in service complete at any rate the controller
-picks in ``[0, mu_k]``, ``mu_k`` an upper bound on the completion hazard of a type-``k`` call
-with any of those groups (``1 / mean`` for an exponential talk time; the supremum of the
-hazard for a lognormal one). Waiting callers abandon at the exponential patience rate
-``theta_k``. Only the first-time (exogenous, Poisson) arrivals come; repeat calls, which only
-add callers, are left out. The cost is what the type pays for waiting and abandoning.
+**The relaxed system of a block of types** (one type, or every covered type pooled): one class
+of callers, first-time (Poisson) arrivals only; every agent of every group that serves a type
+of the block, doing nothing else (no other type, no wrap-up, no not-ready time, preemption
+allowed); calls in service complete at any rate the controller picks in ``[0, mu]``, ``mu``
+an upper bound on the completion hazard of the block's talk times with those groups
+(:func:`hazard_bound`); waiting callers abandon at a rate it picks in ``[theta_lo,
+theta_hi]``, the bounds of the block's patience hazards; the cost is the block's smallest
+``wait_per_s`` per second waited and smallest ``abandon`` per abandonment.
 
-**Why every policy of the real center is a policy of the relaxed one.** In the real center,
-at any time, at most ``n_k`` agents serve type ``k`` (``n_k`` the agents present in its groups,
-leavers finishing a call included), each call in service completes at its talk time's hazard
-(at most ``mu_k``), waiting callers abandon at rate ``theta_k`` (memoryless, independent of the
-router, which does not see patience draws), and type ``k`` pays exactly its waiting and
-abandonment costs. So the number of type-``k`` calls in the center evolves as the relaxed
-system under some (history-dependent, randomised) control, and the real expected cost of type
-``k`` is at least the relaxed system's optimal expected cost.
+**Why it is a bound.** In the real center at most ``n(t)`` agents serve the block (those
+present in its groups: at most the running maximum of the head counts), calls in service
+complete at their talk time's hazard and waiting callers abandon at their patience hazard (the
+router sees neither draw), and each call pays at least the smallest costs. So the block's calls
+move as the relaxed system under some randomised control, and their expected cost is at least
+the relaxed optimum; repeat calls only add callers, and dropped costs (missed service levels,
+unresolved calls, the drain after the horizon) are non-negative. Blocks of a partition pay
+disjoint costs, so the sum over single types and the pooled block are both bounds on the total.
 
-**The relaxed optimum is Erlang A.** With ``X`` calls present and ``S`` in service, the cost
-rate is ``C (X - S)``, ``C = wait_per_s + abandon * theta`` (the abandonment rate is ``theta``
-times the number waiting). In the Bellman equation the coefficient of ``S`` is
-``-C - mu' D + theta D`` with ``D = V(X) - V(X - 1)`` the value of one more call present and
-``mu'`` the chosen rate. ``0 <= D`` (a system with one call less can mimic the other, idling
-the server of the phantom call) and ``D <= C / theta`` (one more call can be left to wait
-until it abandons, at expected cost ``C / theta``), so the coefficient is ``<= 0``: serving as
-many as possible (``S = min(X, n)``) at the fastest rate is optimal, even when callers are
-less patient than the service is long (``theta > mu``). The relaxed optimum is the
-birth-death chain of M/M/n+M with rates ``lambda_k(t)``, ``n_k(t)``, ``mu_k(t)``,
-``theta_k``, started empty; its expected waiting over the day is computed exactly by the
-matrix exponential of each interval's generator (:func:`scipy.sparse.linalg.expm_multiply`)
-on a chain truncated by blocking arrivals at a cap (blocking only lowers the queue, so the
-truncation keeps the bound valid). Costs after the horizon (the drain) are dropped.
+**The relaxed optimum.** With ``D = V(X) - V(X - 1)``: ``0 <= D`` (one call less can mimic one
+more, idling the phantom's agent) and ``D <= a + c / theta_hi`` (the extra call can be left to
+abandon), so serving one more waiting call changes the Bellman rate by
+``-c - mu' D + theta' (D - a) <= 0``: serving as many as possible at the fastest rate is
+optimal, even when ``theta > mu``. With one patience rate the optimum is the M/M/n+M
+birth-death chain with piecewise-constant rates, started empty, solved exactly by
+uniformisation (:func:`_interval_waiting`, no pointwise-stationary approximation); with a range,
+a backward dynamic program on the uniformised chain (:func:`_relaxed_dp`). Chains are
+truncated by blocking arrivals at a cap, which only lowers the queue.
 
-**Coverage.** A type is covered when its patience is exponential or absent, it never balks,
-every eligible talk time has a bounded hazard (exponential, lognormal, gamma of shape >= 1),
-and no eligible group has a ``staffing_day_factor``; other types add 0 (valid, costs are
-non-negative) and are listed in :attr:`StochasticBound.uncovered`. Missed service levels and
-unresolved calls add 0 as well.
-
-**The cost per call.** The sum over types of the relaxed costs, over the expected offered calls;
-with repeat calls the offered count depends on the policy, and its largest value (every
-answer by the group of lowest FCR) is used, which keeps the ratio a bound. Day-level arrival
-multipliers: the relaxed cost is averaged over each type's Gamma multiplier (Gauss-Laguerre
-quadrature, each day started empty, which only lowers it) and divided by the expected offered
-calls: the ratio of expectations, where the benchmark averages the per-day ratio, the same
-approximation as the fluid bound's.
+**Coverage.** A type is covered unless it balks, one of its talk times has an unbounded hazard
+(atoms: deterministic, empirical), or one of its groups has a ``staffing_day_factor``; others
+add 0 and are listed in :attr:`StochasticBound.uncovered`. Day-level multipliers: a single
+type's cost is averaged over its Gamma multiplier by Gauss-Laguerre quadrature; the pooled
+block is skipped then. The cost per call divides by the expected offered calls (the largest
+one, every answer by the lowest FCR, when calls repeat): with day multipliers the ratio of
+expectations, as the fluid bound.
 
 :func:`lower_bound` returns the larger of this bound and the fluid one, both valid, with the
 method that gave it.
@@ -65,9 +54,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import stats
 from scipy.optimize import minimize_scalar
-from scipy.sparse.linalg import expm_multiply
 from scipy.special import gammaln, roots_genlaguerre
 
 from rlroute.distributions import Exponential, Gamma, LogNormal
@@ -184,32 +172,41 @@ def _interval_waiting(
     """Expected integral of the number waiting over each interval of the M/M/n+M birth-death
     chain with piecewise-constant rates, started empty, arrivals blocked at ``cap`` in system.
 
-    The integral rides along as one more coordinate: ``d acc / dt = sum_x (x - n)^+ p_x``, so
-    one :func:`expm_multiply` of the augmented generator per interval gives both.
+    Uniformisation (Jensen 1953), as :func:`rlroute.theory.erlang._served_within`: with
+    ``Lambda`` the largest total rate and ``P = I + Q / Lambda``, ``p(t) = sum_k
+    Poisson(k; Lambda t) P^k p(0)`` and ``int_0^T p(t) dt = sum_k P(N_T > k) P^k p(0) / Lambda``
+    (``N_T`` Poisson of mean ``Lambda T``). Every term is non-negative; the sums stop 12
+    standard deviations past the mean, leaving a tail below 1e-30.
     """
     size = cap + 1
     x = np.arange(size, dtype=float)
-    p = np.zeros(size + 1)
+    p = np.zeros(size)
     p[0] = 1.0
     out = np.zeros(lam.size)
     for i in range(lam.size):
         queue = np.maximum(x - n[i], 0.0)
         death = np.minimum(x, n[i]) * mu[i] + queue * theta
         birth = np.where(x < cap, lam[i], 0.0)
-        # Column form: dp/dt = Q^T p; p_x gains birth from x-1 and death from x+1.
-        rows = np.concatenate([x[1:], x[:-1], x, x])
-        cols = np.concatenate([x[:-1], x[1:], x, x])
-        vals = np.concatenate([birth[:-1], death[1:], -birth, -death])
-        rows = np.concatenate([rows, np.full(size, size)])
-        cols = np.concatenate([cols, x])
-        vals = np.concatenate([vals, queue])
-        gen = sparse.csr_matrix(
-            (vals, (rows.astype(int), cols.astype(int))), shape=(size + 1, size + 1)
-        )
-        p[size] = 0.0
-        p = expm_multiply(gen * length, p)
-        out[i] = max(float(p[size]), 0.0)
-        p[:size] = np.maximum(p[:size], 0.0)
+        top = float((birth + death).max())
+        if top == 0.0:
+            continue
+        up, down = birth / top, death / top
+        stay = 1.0 - up - down
+        mean = top * length
+        k = np.arange(int(mean + 12.0 * math.sqrt(mean) + 40.0) + 1)
+        pmf = stats.poisson.pmf(k, mean)
+        sf = stats.poisson.sf(k, mean)
+        acc = 0.0
+        p_end = np.zeros(size)
+        for j in range(k.size):
+            acc += sf[j] * float(queue @ p)
+            p_end += pmf[j] * p
+            nxt = stay * p
+            nxt[1:] += up[:-1] * p[:-1]
+            nxt[:-1] += down[1:] * p[1:]
+            p = nxt
+        out[i] = acc / top
+        p = p_end
     return out
 
 

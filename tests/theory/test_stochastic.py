@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.linalg import expm
 
 from rlroute.bench.stats import t_interval
 from rlroute.policies import ROUTERS, make_router
@@ -58,6 +59,39 @@ def test_underloaded_pool_beats_the_fluid_bound() -> None:
     assert lb.fluid == pytest.approx(0.0, abs=1e-9)
     assert lb.stochastic > 0.01
     assert lb.cost_per_call == lb.stochastic and lb.method.startswith("stochastic")
+
+
+def _expm_waiting(lam, n, mu, theta, length, cap):  # type: ignore[no-untyped-def]
+    """The same integrals by a dense matrix exponential of the generator augmented by the
+    integral (an independent reference for the uniformisation)."""
+    size = cap + 1
+    y = np.zeros(size + 1)
+    y[0] = 1.0
+    out = []
+    for i in range(len(lam)):
+        a = np.zeros((size + 1, size + 1))
+        for x in range(size):
+            q = max(x - n[i], 0.0)
+            death = min(x, n[i]) * mu[i] + q * theta
+            if x < cap:
+                a[x + 1, x] += lam[i]
+                a[x, x] -= lam[i]
+            if x > 0:
+                a[x - 1, x] += death
+                a[x, x] -= death
+            a[size, x] = q
+        y[size] = 0.0
+        y = expm(a * length) @ y
+        out.append(y[size])
+    return np.array(out)
+
+
+def test_uniformisation_equals_the_matrix_exponential() -> None:
+    lam = np.array([200.0, 330.0, 150.0]) / 3600.0
+    n, mu = np.array([10.0, 12.0, 10.0]), np.array([1 / 200.0, 1 / 200.0, 1 / 150.0])
+    for theta in (1 / 300.0, 0.0):
+        got = _interval_waiting(lam, n, mu, theta, 1800.0, 60)
+        np.testing.assert_allclose(got, _expm_waiting(lam, n, mu, theta, 1800.0, 60), rtol=1e-8)
 
 
 def test_dp_equals_the_exact_chain_when_patience_is_fixed() -> None:
