@@ -132,9 +132,10 @@ def _rl_cell(study: Study) -> str:
 def _bound_cell(study: Study) -> str:
     if study.bound is None:
         return "not computed"
-    if study.bound <= 0:
+    cost = study.data["rl"]["cost_per_call"]
+    if study.bound <= 0.01 * cost:  # 0, or so small that "x% above" says nothing either
         return f"{study.bound:.3f} (uninformative)"
-    above = study.data["rl"]["cost_per_call"] / study.bound - 1
+    above = cost / study.bound - 1
     return f"{study.bound:.3f} (RL {100 * above:.0f}% above)"
 
 
