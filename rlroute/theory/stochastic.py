@@ -22,7 +22,9 @@ router sees neither draw), and each call pays at least the smallest costs. So th
 move as the relaxed system under some randomised control, and their expected cost is at least
 the relaxed optimum; repeat calls only add callers, and dropped costs (missed service levels,
 unresolved calls, the drain after the horizon) are non-negative. Blocks of a partition pay
-disjoint costs, so the sum over single types and the pooled block are both bounds on the total.
+disjoint costs, so the sum over single types and the pooled block are both bounds on the total;
+the pooled block is charged the smallest costs, and each type alone what its own costs exceed
+them by (a split of each type's cost into non-negative parts, each bounded by its relaxation).
 
 **The relaxed optimum.** With ``D = V(X) - V(X - 1)``: ``0 <= D`` (one call less can mimic one
 more, idling the phantom's agent) and ``D <= a + c / theta_hi`` (the extra call can be left to
@@ -81,7 +83,9 @@ class StochasticBound:
     offered: float  # expected offered calls of one horizon (an upper bound with repeat calls)
     method: str  # "per type" or "pooled": which relaxation gave ``cost``
     singles: float  # sum over covered types of each one's relaxed cost alone
-    pooled: float | None  # relaxed cost of all covered types as one class (None: not computed)
+    # all covered types as one class at the smallest costs, plus each alone at the excess of
+    # its costs over them (None: not computed)
+    pooled: float | None
     by_type: dict[str, float]  # relaxed cost of each covered type alone over the horizon
     uncovered: dict[str, str] = field(default_factory=dict)  # type -> why it adds 0
 
@@ -375,21 +379,35 @@ def stochastic_bound(scenario: Scenario, pool: bool = True) -> StochasticBound:
             uncovered[c.name] = reason
         else:
             covered.append(k)
-    # Each type alone.
-    for k in covered:
-        c = sc.call_types[k]
+    waits: dict[int, float] = {}  # waiting integral of a type alone, when its patience is fixed
+
+    def alone(k: int, c: float, a: float) -> float:
+        """Relaxed cost of type k alone at costs (c per second waited, a per abandonment)."""
+        ct = sc.call_types[k]
+        theta = _patience_range(ct.patience)
+        if c == 0.0 and (a == 0.0 or theta[1] == 0.0):
+            return 0.0
+        if theta[0] == theta[1] and k in waits:  # linear in c + a theta: reuse the chain
+            return (c + a * theta[0]) * waits[k]
         n, mu = _block_inputs(sc, [k])
-        theta = _patience_range(c.patience)
-        nodes, weights = _day_multiplier_nodes(c.day_multiplier_shape)
+        nodes, weights = _day_multiplier_nodes(ct.day_multiplier_shape)
         total = 0.0
         for sl in days:
             for m, w in zip(nodes, weights, strict=True):
-                total += w * _block_cost(
-                    lams[k][sl] * m, n[sl], mu[sl], theta, c.cost.wait_per_s, c.cost.abandon, L
-                )
-        by_type[c.name] = total
+                total += w * _block_cost(lams[k][sl] * m, n[sl], mu[sl], theta, c, a, L)
+        if theta[0] == theta[1] and c + a * theta[0] > 0:
+            waits[k] = total / (c + a * theta[0])
+        return total
+
+    # Each type alone.
+    for k in covered:
+        by_type[sc.call_types[k].name] = alone(
+            k, sc.call_types[k].cost.wait_per_s, sc.call_types[k].cost.abandon
+        )
     singles = sum(by_type.values())
-    # All covered types as one class (only without day multipliers: their sum is not Gamma).
+    # All covered types as one class (only without day multipliers: their sum is not Gamma),
+    # charged at the smallest costs, plus each type alone charged at what its costs exceed
+    # them by: the two parts split each type's cost into non-negative pieces.
     pooled: float | None = None
     if pool and covered and all(sc.call_types[k].day_multiplier_shape is None for k in covered):
         n, mu = _block_inputs(sc, covered)
@@ -400,6 +418,10 @@ def stochastic_bound(scenario: Scenario, pool: bool = True) -> StochasticBound:
         a_min = min((sc.call_types[k].cost.abandon for k in quitters), default=0.0)
         lam_all = np.sum([lams[k] for k in covered], axis=0)
         pooled = sum(_block_cost(lam_all[sl], n[sl], mu[sl], theta, c_min, a_min, L) for sl in days)
+        for k in covered:
+            ct = sc.call_types[k]
+            extra_a = ct.cost.abandon - a_min if ct.patience is not None else 0.0
+            pooled += alone(k, ct.cost.wait_per_s - c_min, extra_a)
     cost = max(singles, pooled or 0.0)
     return StochasticBound(
         scenario=sc.name,
