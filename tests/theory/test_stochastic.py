@@ -13,6 +13,7 @@ from scipy.linalg import expm
 from rlroute.bench.stats import t_interval
 from rlroute.policies import ROUTERS, make_router
 from rlroute.scenario import Scenario
+from rlroute.scenarios import load_scenario
 from rlroute.sim import Simulator
 from rlroute.theory import erlang_a_metrics
 from rlroute.theory.fluid import fluid_bound
@@ -255,3 +256,17 @@ def test_uncovered_types_add_nothing() -> None:
     assert set(b.uncovered) == {"gold", "std"}
     assert b.cost_per_call == 0.0
     assert fluid_bound(Scenario.from_dict(data)).cost_per_call >= 0
+
+
+@pytest.mark.parametrize(
+    "name", ["reservation", pytest.param("long_chain_20x20", marks=pytest.mark.slow)]
+)
+def test_suite_bound_is_below_the_best_rule(name: str) -> None:
+    """On the suite scenarios where the stochastic bound counts: below the best rule's
+    simulated cost on two days, and at least the fluid bound (the larger of the two)."""
+    sc = load_scenario(name)
+    lb = lower_bound(sc)
+    assert lb.cost_per_call == max(lb.fluid, lb.stochastic) > 0
+    best = "threshold" if name == "reservation" else "cmu_theta"
+    costs = [Simulator(sc, s).run(make_router(best)).overall["cost_per_call"] for s in range(2)]
+    assert min(costs) > lb.cost_per_call
