@@ -134,9 +134,11 @@ def hazard_bound(dist: Any) -> float | None:
     or None when it is unbounded (atoms: deterministic, empirical; gamma of shape < 1).
 
     Exponential: ``1 / mean``. Gamma of shape >= 1: increasing to ``1 / scale``. Lognormal
-    (with its optional exponential spike of short calls): rises from the spike's ``p / m`` and
-    falls to 0 after one peak; the supremum is found on a grid of quantiles refined by a
-    bounded search, times a 1% safety margin.
+    (with its optional exponential spike of short calls, ``p`` of mean ``m``): the spike's
+    hazard ``p / m`` at 0 falls as short calls end, the body's rises to one peak and falls to
+    0; the supremum of the mixture is found on a grid covering both (the body's +-8 sigma in
+    801 points, 400 points over 40 spike means), refined by a bounded search around the best
+    point, times a 1% safety margin.
     """
     if isinstance(dist, Exponential):
         return 1.0 / dist.mean_s
