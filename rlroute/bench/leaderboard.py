@@ -7,7 +7,8 @@ Each study (a folder holding ``results/summary.json``, written by :mod:`rlroute.
 is one row: the learned policy's cost per call against the **best fixed rule** and the **best
 tuned router** of its scenario (paired relative difference, 95% interval, and the word it reads
 as: cheaper, level with, behind), and against the scenario's lower bound (``--bounds``, the
-fluid bound of :mod:`rlroute.theory.fluid` computed by ``experiments/suite/headroom.py``):
+larger of the fluid bound of :mod:`rlroute.theory.fluid` and the stochastic one of
+:mod:`rlroute.theory.stochastic`, computed by ``experiments/suite/headroom.py``):
 how far above what no policy can beat.
 
 Across scenarios, in the style of rliable (Agarwal et al., 2021), every cost is normalised by
@@ -131,9 +132,10 @@ def _rl_cell(study: Study) -> str:
 def _bound_cell(study: Study) -> str:
     if study.bound is None:
         return "not computed"
-    if study.bound <= 0:
+    cost = study.data["rl"]["cost_per_call"]
+    if study.bound <= 0.01 * cost:  # 0, or so small that "x% above" says nothing either
         return f"{study.bound:.3f} (uninformative)"
-    above = study.data["rl"]["cost_per_call"] / study.bound - 1
+    above = cost / study.bound - 1
     return f"{study.bound:.3f} (RL {100 * above:.0f}% above)"
 
 
@@ -262,7 +264,8 @@ def page(studies: Sequence[Study], methods: dict[str, list[np.ndarray]], img_rel
         "the same evaluation days (common random numbers), with the best fixed rule we ship "
         "and the best tuned router of its scenario; *cheaper* / *behind* mean the whole 95% "
         "interval of the relative difference is below / above 0, *level with* that it "
-        "contains 0. The lower bound (fluid relaxation, `experiments/suite/`) is what no "
+        "contains 0. The lower bound (the larger of the fluid and the Erlang A relaxations, "
+        "`experiments/suite/`) is what no "
         "policy can beat; a bound of 0 says nothing.",
         "",
         table(studies),

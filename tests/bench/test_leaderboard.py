@@ -74,6 +74,8 @@ def test_table_reads_each_study_against_its_best_rule_and_tuned(studies_root: Pa
     assert "RL 82% above" in row_a  # 0.91 / 0.5 - 1
     assert "**behind** `cmu_theta`" in row_b and "+10.0%" in row_b and "(1 seed)" in row_b
     assert "not computed" in row_b
+    studies[0].bound = 0.005  # under 1% of RL's 0.91: says nothing
+    assert "0.005 (uninformative)" in table(studies).splitlines()[2]
 
 
 def test_normalised_runs_divide_by_the_best_rule(studies_root: Path) -> None:
