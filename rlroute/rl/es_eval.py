@@ -1,0 +1,134 @@
+"""Batched evaluation of a population of actor networks on common days (for :mod:`rlroute.rl.es`).
+
+Evolution strategies score dozens of perturbed copies of one policy network per iteration, each
+on the same simulated days (common random numbers), so the comparison between copies is not
+drowned by day-to-day noise. :class:`PopulationEvaluator` runs ``members x days`` rows of one
+:class:`rlroute.envs.compiled_batch.CompiledBatch` (row ``m * days + d`` is member ``m`` on day
+``d``; each row runs exactly one day) and one batched forward pass of every member's actor per
+batch step (``torch.func.functional_call`` under ``vmap`` over the stacked parameters).
+
+The decision rule is the benchmark's (:class:`rlroute.rl.router.SB3Router`): the observation
+normalised with the run's statistics (:class:`rlroute.rl.runs.ObsNorm`, float64 then float32),
+the actor's logits, invalid actions set to ``MASKED_LOGIT``, argmax. Epochs with a single valid
+action are taken by the batch itself (``skip_forced``), as the router answers them without the
+network, so the objective, each day's ``cost / offered`` (``KPIReport.overall["cost_per_call"]``),
+is the number ``python -m rlroute.bench.study`` reports for the same policy and days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+
+from rlroute.envs.compiled_batch import CompiledBatch
+from rlroute.rl.policy import MASKED_LOGIT
+from rlroute.rl.runs import ObsNorm
+from rlroute.scenario import Scenario
+
+#: Env options of a run (``run.json``'s ``env_options``) the compiled batch reproduces.
+BATCH_OPTIONS = ("work_conserving", "skip_forced", "observe_wrap_up", "observation")
+
+
+class FlatParams:
+    """A module's parameters as one flat float32 vector, and back (stacked per member)."""
+
+    def __init__(self, module: nn.Module) -> None:
+        self.names = [n for n, _ in module.named_parameters()]
+        self.shapes = [tuple(p.shape) for _, p in module.named_parameters()]
+        self.sizes = [int(np.prod(s)) for s in self.shapes]
+        self.size = int(sum(self.sizes))
+
+    def flat(self, module: nn.Module) -> np.ndarray:
+        """The module's current parameters as a float32 vector."""
+        with torch.no_grad():
+            vec = [p.detach().reshape(-1) for p in module.parameters()]
+            return torch.cat(vec).numpy().astype(np.float32, copy=True)
+
+    def stacked(self, thetas: np.ndarray) -> dict[str, torch.Tensor]:
+        """``[M, size]`` parameter vectors -> ``{name: [M, *shape]}`` for ``functional_call``."""
+        t = torch.from_numpy(np.ascontiguousarray(thetas, dtype=np.float32))
+        out, start = {}, 0
+        for name, shape, size in zip(self.names, self.shapes, self.sizes):
+            out[name] = t[:, start : start + size].reshape(t.shape[0], *shape)
+            start += size
+        return out
+
+    def load(self, module: nn.Module, theta: np.ndarray) -> None:
+        """Write a parameter vector into the module (in place, the model's own tensors)."""
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(
+                torch.from_numpy(np.asarray(theta, dtype=np.float32)), list(module.parameters())
+            )
+
+
+def batch_options(env_options: Mapping[str, Any]) -> dict[str, Any]:
+    """The CompiledBatch keywords of a run's env options; an option it lacks is an error."""
+    other = sorted(set(env_options) - set(BATCH_OPTIONS))
+    if other:
+        raise ValueError(
+            f"env option {other[0]!r}: the batched evaluator implements {list(BATCH_OPTIONS)}"
+        )
+    opts = dict(env_options)
+    # Forced decisions are taken by the batch: the benchmark's router answers them without
+    # the network, and a masked argmax over one valid action is that action anyway.
+    opts["skip_forced"] = True
+    return opts
+
+
+class PopulationEvaluator:
+    """Mean cost per call of ``M`` parameter vectors of ``module`` over common days."""
+
+    def __init__(
+        self,
+        scenario: Scenario | str,
+        module: nn.Module,
+        obs_norm: ObsNorm,
+        env_options: Mapping[str, Any],
+        members: int,
+        days: int,
+    ) -> None:
+        self.module = module.eval()
+        self.obs_norm = obs_norm
+        self.members, self.days = int(members), int(days)
+        self.params = FlatParams(module)
+        self.batch = CompiledBatch(scenario, self.members * self.days, **batch_options(env_options))
+        mod = self.module
+
+        def logits(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+            return functional_call(mod, params, (x,))
+
+        self._forward = vmap(logits, in_dims=(0, 0))
+        self.n_decisions = 0  # policy decisions (forced ones excluded) of the last call
+
+    @torch.no_grad()
+    def costs(self, thetas: np.ndarray, seeds: Sequence[int]) -> np.ndarray:
+        """``[M, days]`` cost per call of member ``m`` (``thetas[m]``) on day ``seeds[d]``."""
+        thetas = np.asarray(thetas, dtype=np.float32)
+        if thetas.shape != (self.members, self.params.size):
+            raise ValueError(
+                f"thetas: shape {thetas.shape}, expected ({self.members}, {self.params.size})"
+            )
+        if len(seeds) != self.days:
+            raise ValueError(f"seeds: {len(seeds)} days, the evaluator runs {self.days}")
+        b, m, d = self.batch, self.members, self.days
+        params = self.params.stacked(thetas)
+        b.reset_rows(np.arange(m * d), np.tile(np.asarray(seeds, dtype=np.int64), m))
+        masked = torch.tensor(MASKED_LOGIT, dtype=torch.float32)
+        n_dec = 0
+        while not b.done.all():
+            x = torch.from_numpy(self.obs_norm(b.obs)).reshape(m, d, -1)
+            mask = torch.from_numpy(b.masks.reshape(m, d, -1))
+            out = torch.where(mask, self._forward(params, x), masked)
+            n_dec += int((~b.done).sum())
+            b.step(out.argmax(dim=2).reshape(-1).numpy())
+        self.n_decisions = n_dec
+        cost = [b.report(r).overall["cost_per_call"] for r in range(m * d)]
+        return np.asarray(cost, dtype=np.float64).reshape(m, d)
+
+
+__all__ = ["BATCH_OPTIONS", "FlatParams", "PopulationEvaluator", "batch_options"]
