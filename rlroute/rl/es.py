@@ -46,7 +46,7 @@ from scipy.stats import rankdata
 
 import rlroute
 from rlroute.rl.determinism import configure_torch, reproducibility_record
-from rlroute.rl.es_eval import PopulationEvaluator
+from rlroute.rl.es_eval import FlatParams, PopulationEvaluator
 from rlroute.rl.imitation import ImitationSettings, imitation_day_seed
 from rlroute.rl.policy import ActorLogits
 from rlroute.rl.runs import (
@@ -74,6 +74,9 @@ class ESSettings:
     days: int = 8  # training days per iteration, shared by every member
     sigma: float = 0.02  # perturbation scale (parameter units)
     learning_rate: float = 0.01  # Adam's step on the ES gradient estimate
+    # actor parameters searched, by name prefix (``features.``, ``latent.``, ``head.``);
+    # None: all of them
+    params: tuple[str, ...] | None = None
     eval_seeds: tuple[int, ...] = (100000, 100001, 100002, 100003, 100004)
     horizon_intervals: int | None = None  # cut the days (tests, quick runs)
     torch_threads: int = 1
@@ -90,6 +93,8 @@ class ESSettings:
             raise ValueError("es config: init is missing (the run directory to fine-tune)")
         out = cls(**cfg)
         out.eval_seeds = tuple(int(s) for s in out.eval_seeds)
+        if out.params is not None:
+            out.params = tuple(str(p) for p in out.params)
         for name in ("iterations", "pairs", "days", "torch_threads"):
             if int(getattr(out, name)) < 1:
                 raise ValueError(f"es config: {name}={getattr(out, name)!r}; use >= 1")
@@ -166,7 +171,7 @@ def run_es(cfg: Mapping[str, Any], run_dir: str | Path, log: Any = None) -> dict
     module = ActorLogits(start.model.policy)
     members = 2 * s.pairs + 2  # perturbed, then the centre, then the start
     ev = PopulationEvaluator(
-        scenario, module, start.obs_norm, start.info.env_options, members, s.days
+        scenario, module, start.obs_norm, start.info.env_options, members, s.days, s.params
     )
     theta0 = ev.params.flat(module)
     theta = torch.nn.Parameter(torch.from_numpy(theta0.copy()))
@@ -218,7 +223,7 @@ def run_es(cfg: Mapping[str, Any], run_dir: str | Path, log: Any = None) -> dict
             )
     final = theta.detach().numpy().copy()
     train_wall = time.perf_counter() - t_start
-    metrics = _evaluate(scenario, start, final, theta0, s.eval_seeds)
+    metrics = _evaluate(scenario, start, ev.params, final, theta0, s.eval_seeds)
     metrics["train/iterations"] = float(s.iterations)
     metrics["train/decisions"] = float(decisions)
     metrics["train/wall_s"] = train_wall
@@ -227,12 +232,17 @@ def run_es(cfg: Mapping[str, Any], run_dir: str | Path, log: Any = None) -> dict
 
 
 def _evaluate(
-    scenario: Scenario, start: Any, final: np.ndarray, theta0: np.ndarray, seeds: tuple[int, ...]
+    scenario: Scenario,
+    start: Any,
+    params: FlatParams,
+    final: np.ndarray,
+    theta0: np.ndarray,
+    seeds: tuple[int, ...],
 ) -> dict[str, float]:
     """Cost per call of the delivered and the start policy on the eval days (batched)."""
     module = ActorLogits(start.model.policy)
     ev = PopulationEvaluator(
-        scenario, module, start.obs_norm, start.info.env_options, 2, len(seeds)
+        scenario, module, start.obs_norm, start.info.env_options, 2, len(seeds), params.names
     )
     cost = ev.costs(np.stack([final, theta0]), list(seeds)).mean(axis=1)
     return {"eval/cost_per_call": float(cost[0]), "eval/start_cost_per_call": float(cost[1])}

@@ -35,35 +35,50 @@ BATCH_OPTIONS = ("work_conserving", "skip_forced", "observe_wrap_up", "observati
 
 
 class FlatParams:
-    """A module's parameters as one flat float32 vector, and back (stacked per member)."""
+    """The searched parameters of a module as one flat float32 vector, and back (stacked per
+    member). ``prefixes`` selects parameters by name (``("head.",)``: the action head only);
+    the others stay the module's own, shared by every member."""
 
-    def __init__(self, module: nn.Module) -> None:
-        self.names = [n for n, _ in module.named_parameters()]
-        self.shapes = [tuple(p.shape) for _, p in module.named_parameters()]
+    def __init__(self, module: nn.Module, prefixes: Sequence[str] | None = None) -> None:
+        named = dict(module.named_parameters())
+        pick = [n for n in named if prefixes is None or n.startswith(tuple(prefixes))]
+        if not pick:
+            raise ValueError(f"params {list(prefixes or [])}: no parameter of {list(named)}")
+        self.names = pick
+        self.shapes = [tuple(named[n].shape) for n in pick]
         self.sizes = [int(np.prod(s)) for s in self.shapes]
         self.size = int(sum(self.sizes))
+        self._fixed = {n: p.detach() for n, p in named.items() if n not in pick}
 
     def flat(self, module: nn.Module) -> np.ndarray:
-        """The module's current parameters as a float32 vector."""
+        """The module's current searched parameters as a float32 vector."""
+        named = dict(module.named_parameters())
         with torch.no_grad():
-            vec = [p.detach().reshape(-1) for p in module.parameters()]
+            vec = [named[n].detach().reshape(-1) for n in self.names]
             return torch.cat(vec).numpy().astype(np.float32, copy=True)
 
     def stacked(self, thetas: np.ndarray) -> dict[str, torch.Tensor]:
-        """``[M, size]`` parameter vectors -> ``{name: [M, *shape]}`` for ``functional_call``."""
+        """``[M, size]`` parameter vectors -> ``{name: [M, *shape]}`` for ``functional_call``
+        (the parameters not searched repeated for every member)."""
         t = torch.from_numpy(np.ascontiguousarray(thetas, dtype=np.float32))
+        m = t.shape[0]
         out, start = {}, 0
         for name, shape, size in zip(self.names, self.shapes, self.sizes):
-            out[name] = t[:, start : start + size].reshape(t.shape[0], *shape)
+            out[name] = t[:, start : start + size].reshape(m, *shape)
             start += size
+        for name, p in self._fixed.items():
+            out[name] = p.expand(m, *p.shape)
         return out
 
     def load(self, module: nn.Module, theta: np.ndarray) -> None:
         """Write a parameter vector into the module (in place, the model's own tensors)."""
+        named = dict(module.named_parameters())
+        t = torch.from_numpy(np.asarray(theta, dtype=np.float32))
+        start = 0
         with torch.no_grad():
-            torch.nn.utils.vector_to_parameters(
-                torch.from_numpy(np.asarray(theta, dtype=np.float32)), list(module.parameters())
-            )
+            for name, shape, size in zip(self.names, self.shapes, self.sizes):
+                named[name].copy_(t[start : start + size].reshape(shape))
+                start += size
 
 
 def batch_options(env_options: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,11 +106,12 @@ class PopulationEvaluator:
         env_options: Mapping[str, Any],
         members: int,
         days: int,
+        params: Sequence[str] | None = None,
     ) -> None:
         self.module = module.eval()
         self.obs_norm = obs_norm
         self.members, self.days = int(members), int(days)
-        self.params = FlatParams(module)
+        self.params = FlatParams(module, params)
         self.batch = CompiledBatch(scenario, self.members * self.days, **batch_options(env_options))
         mod = self.module
 
