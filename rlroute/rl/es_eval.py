@@ -95,6 +95,41 @@ def batch_options(env_options: Mapping[str, Any]) -> dict[str, Any]:
     return opts
 
 
+#: Elementwise activations the batched MLP forward applies as they are.
+_ACTIVATIONS = (nn.Tanh, nn.ReLU, nn.ELU, nn.LeakyReLU, nn.SiLU, nn.GELU, nn.Sigmoid)
+
+
+def _mlp_layers(module: nn.Module) -> list[Any] | None:
+    """``ActorLogits`` of a flat-observation MLP as a list of ``(weight, bias)`` names and
+    activation modules; None for any other architecture (then ``vmap`` serves it)."""
+    features = getattr(module, "features", None)
+    if (
+        features is None
+        or list(features.parameters())
+        or type(features).__name__
+        not in (
+            "FlattenExtractor",
+            "Flatten",
+        )
+    ):
+        return None
+    layers: list[Any] = []
+    for prefix in ("latent", "head"):
+        sub = getattr(module, prefix, None)
+        if sub is None:
+            return None
+        items = list(sub.named_children()) if isinstance(sub, nn.Sequential) else [("", sub)]
+        for name, m in items:
+            full = f"{prefix}.{name}." if name else f"{prefix}."
+            if isinstance(m, nn.Linear) and m.bias is not None:
+                layers.append((full + "weight", full + "bias"))
+            elif isinstance(m, _ACTIVATIONS):
+                layers.append(m)
+            else:
+                return None
+    return layers
+
+
 class PopulationEvaluator:
     """Mean cost per call of ``M`` parameter vectors of ``module`` over common days."""
 
@@ -114,12 +149,28 @@ class PopulationEvaluator:
         self.params = FlatParams(module, params)
         self.batch = CompiledBatch(scenario, self.members * self.days, **batch_options(env_options))
         mod = self.module
+        self._layers = _mlp_layers(mod)
+        if self._layers is None:  # any other actor: torch.func over the stacked parameters
 
-        def logits(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-            return functional_call(mod, params, (x,))
+            def logits(params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+                return functional_call(mod, params, (x,))
 
-        self._forward = vmap(logits, in_dims=(0, 0))
+            self._forward = vmap(logits, in_dims=(0, 0))
+        else:
+            self._forward = self._mlp_forward
         self.n_decisions = 0  # policy decisions (forced ones excluded) of the last call
+
+    def _mlp_forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """The actor MLP on ``[M, rows, obs]`` with member ``m``'s weights: one batched
+        matrix product per layer (what ``vmap`` does, without its per-call overhead)."""
+        assert self._layers is not None
+        for layer in self._layers:
+            if isinstance(layer, tuple):
+                w, b = params[layer[0]], params[layer[1]]
+                x = torch.baddbmm(b.unsqueeze(1), x, w.transpose(1, 2))
+            else:
+                x = layer(x)
+        return x
 
     @torch.no_grad()
     def costs(self, thetas: np.ndarray, seeds: Sequence[int]) -> np.ndarray:
