@@ -161,3 +161,20 @@ def test_bad_settings_are_named() -> None:
         ESSettings.from_config({"seed": 0})
     with pytest.raises(ValueError, match="sigma"):
         ESSettings.from_config({"init": "x", "sigma": 0})
+
+
+def test_es_config_composes_into_settings() -> None:
+    """configs/es.yaml and ESSettings agree (every key known, the defaults valid)."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from rlroute.cli.es import _NOT_SETTINGS
+    from rlroute.scenarios import config_dir
+
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("es", overrides=["init=some/run", "seed=3", "params=[head.]"])
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(plain, dict)
+    s = ESSettings.from_config({k: v for k, v in plain.items() if k not in _NOT_SETTINGS})
+    assert (s.init, s.seed, s.params) == ("some/run", 3, ("head.",))
+    assert min(s.eval_seeds) >= 100000
