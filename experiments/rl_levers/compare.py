@@ -1,5 +1,6 @@
 """The RL levers ablation on `heterogeneous`: every lever's runs, paired against c-mu/theta and the
-tuned index router on the 20 benchmark days (seeds 0..19, common random numbers).
+tuned index routers (30 and 150 Optuna trials) on the 20 benchmark days (seeds 0..19, common
+random numbers).
 
     python experiments/rl_levers/compare.py experiments/rl_levers/runs \\
         --seeds 20 --n-jobs 2 --out experiments/rl_levers/results
@@ -35,10 +36,16 @@ from rlroute.rl.runs import MODEL_FILE, RunInfo
 
 SCENARIO = "heterogeneous"
 INDEX = "experiments/tuned_baselines/heterogeneous_index.json"
+INDEX150 = "experiments/tuned_baselines/heterogeneous_index150.json"
 BASELINES: dict[str, dict[str, Any]] = {
     "cmu_theta": {"spec": "cmu_theta", "tuned": False},
     "tuned_index": {
         "spec": {"name": "index", "path": INDEX, "label": "tuned_index"},
+        "tuned": True,
+    },
+    # the same index router re-tuned with 150 Optuna trials: the best tuned baseline
+    "tuned_index150": {
+        "spec": {"name": "index", "path": INDEX150, "label": "tuned_index150"},
         "tuned": True,
     },
 }
@@ -65,6 +72,9 @@ def _describe(run: Path) -> dict[str, Any]:
     cfg_file = run / "config.yaml"
     cfg = yaml.safe_load(cfg_file.read_text()) if cfg_file.exists() else {}
     hp = (cfg.get("algo") or {}).get("hyperparams") or {}
+    arch = (hp.get("policy_kwargs") or {}).get("net_arch")
+    if isinstance(arch, dict):  # {pi: [...], vf: [...]}: the actor's layers name the size
+        arch = arch.get("pi")
     im = cfg.get("imitation") or {}
     teacher = im.get("teacher") if im.get("enabled") else None
     if isinstance(teacher, dict):
@@ -78,6 +88,7 @@ def _describe(run: Path) -> dict[str, Any]:
         "learning_rate": hp.get("learning_rate") if ppo else None,
         "target_kl": hp.get("target_kl") if ppo else None,
         "ent_coef": hp.get("ent_coef") if ppo else None,
+        "net_arch": "x".join(str(n) for n in arch) if arch else None,
         "gamma": hp.get("gamma", 0.99) if ppo else None,
         "samples_per_update": hp.get("n_steps", 0) * int(cfg.get("n_envs", 1)) if ppo else None,
         "steps": info.num_timesteps,
@@ -153,22 +164,24 @@ def markdown(results: dict[str, Any], base: dict[str, np.ndarray]) -> str:
         "|:---|---:|",
         *[f"| {n} | {b.mean():.4f} |" for n, b in base.items()],
         "",
-        "| lever | teacher | smoothing | lr | target_kl | γ | samples/update | steps | seeds "
-        "| cost per call | vs c-mu/θ | vs tuned index |",
-        "|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| lever | teacher | smoothing | net | lr | ent | target_kl | γ | samples/update | steps "
+        "| seeds | cost per call | vs c-mu/θ | vs tuned index | vs tuned index150 |",
+        "|:---|:---|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for lever, e in results.items():
         s = e["settings"][0]
         steps = sorted({x["steps"] for x in e["settings"]})
-        c, t = e["baselines"]["cmu_theta"], e["baselines"]["tuned_index"]
+        vs = " | ".join(
+            f"{_pct(b['rel_diff'])} [{_pct(b['ci'][0])}, {_pct(b['ci'][1])}]"
+            for b in e["baselines"].values()
+        )
         lines.append(
             f"| {lever} | {s['teacher'] or '-'} | {_opt(s['label_smoothing'])} "
-            f"| {_opt(s['learning_rate'])} | {_opt(s['target_kl'])} | {_opt(s.get('gamma'))} "
+            f"| {_opt(s.get('net_arch'))} | {_opt(s['learning_rate'])} | {_opt(s.get('ent_coef'))} "
+            f"| {_opt(s['target_kl'])} | {_opt(s.get('gamma'))} "
             f"| {_opt(s.get('samples_per_update'))} "
             f"| {'/'.join(str(x) for x in steps)} | {e['n_training_seeds']} "
-            f"| {e['rl']['cost_per_call']:.4f} "
-            f"| {_pct(c['rel_diff'])} [{_pct(c['ci'][0])}, {_pct(c['ci'][1])}] "
-            f"| {_pct(t['rel_diff'])} [{_pct(t['ci'][0])}, {_pct(t['ci'][1])}] |"
+            f"| {e['rl']['cost_per_call']:.4f} | {vs} |"
         )
     lines.append("")
     lines.append("Per training seed (cost per call, mean over the days) and delivered step:")
