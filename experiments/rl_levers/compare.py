@@ -105,8 +105,11 @@ def _versus(lever: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> dict[st
     b = np.mean([ref[k] for k in (common or sorted(ref))], axis=0)
     d, dhw, _ = t_interval(a - b)
     r = float(b.mean())
+    # the day-paired interval leaves out the training-seed noise: count the seeds that agree
+    better = sum(float(lever[k].mean()) < float(ref[k].mean()) for k in common)
     return {
         "seeds": common or "all",
+        "seeds_better": better if common else None,
         "cost_per_call": r,
         "rel_diff": d / r,
         "ci": [(d - dhw) / r, (d + dhw) / r],
@@ -192,6 +195,11 @@ def _reference(r: dict[str, Any] | None) -> str:
     return (
         f"{_pct(r['rel_diff'])} [{_pct(r['ci'][0])}, {_pct(r['ci'][1])}] vs {r['lever']} "
         f"({seeds}: {r['cost_per_call']:.4f})"
+        + (
+            f", {r['seeds_better']}/{len(r['seeds'])} seeds cheaper"
+            if r["seeds_better"] is not None
+            else ""
+        )
     )
 
 
