@@ -21,6 +21,7 @@ lever only simulates the new runs. Writes ``results.md`` (the ablation table) an
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 from pathlib import Path
@@ -96,12 +97,39 @@ def _describe(run: Path) -> dict[str, Any]:
     }
 
 
+def _versus(lever: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> dict[str, Any]:
+    """A lever paired day by day against its reference lever, on the training seeds both have
+    (all of each otherwise): a lever is judged against the same seeds without it."""
+    common = sorted(set(lever) & set(ref))
+    a = np.mean([lever[k] for k in (common or sorted(lever))], axis=0)
+    b = np.mean([ref[k] for k in (common or sorted(ref))], axis=0)
+    d, dhw, _ = t_interval(a - b)
+    r = float(b.mean())
+    # the day-paired interval leaves out the training-seed noise: count the seeds that agree
+    better = sum(float(lever[k].mean()) < float(ref[k].mean()) for k in common)
+    return {
+        "seeds": common or "all",
+        "seeds_better": better if common else None,
+        "cost_per_call": r,
+        "rel_diff": d / r,
+        "ci": [(d - dhw) / r, (d + dhw) / r],
+    }
+
+
 def compare(
-    levers: dict[str, list[Path]], seeds: list[int], out: Path, n_jobs: int = 1
+    levers: dict[str, list[Path]],
+    seeds: list[int],
+    out: Path,
+    n_jobs: int = 1,
+    references: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """Every lever against the baselines; ``references`` (pattern, lever): each lever whose name
+    matches the fnmatch pattern is also paired against that lever (e.g. ``fast_*`` against
+    ``fast_1M``, the same settings without the lever)."""
     cache = out / "cache"
     base = {name: _costs(b["spec"], name, seeds, cache, n_jobs) for name, b in BASELINES.items()}
     results: dict[str, Any] = {}
+    per_seed: dict[str, dict[str, np.ndarray]] = {}
     for lever, runs in levers.items():
         per_run = np.stack(
             [
@@ -115,6 +143,7 @@ def compare(
                 for r in runs
             ]
         )
+        per_seed[lever] = {r.name: c for r, c in zip(runs, per_run)}
         rl = per_run.mean(axis=0)  # per day, averaged over training seeds
         seed_means = per_run.mean(axis=1)
         m, hw, _ = t_interval(seed_means) if len(runs) > 1 else (float(seed_means[0]), np.nan, 1)
@@ -138,6 +167,11 @@ def compare(
                 "tuned": BASELINES[name]["tuned"],
             }
         results[lever] = entry
+    for lever, entry in results.items():
+        for pattern, ref in references or []:
+            if ref in per_seed and ref != lever and fnmatch.fnmatch(lever, pattern):
+                entry["reference"] = {"lever": ref, **_versus(per_seed[lever], per_seed[ref])}
+                break
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     (out / "results.md").write_text(markdown(results, base))
@@ -150,6 +184,23 @@ def _opt(x: Any) -> str:
 
 def _pct(x: float) -> str:
     return f"{100 * x:+.1f}%"
+
+
+def _reference(r: dict[str, Any] | None) -> str:
+    if r is None:
+        return "-"
+    seeds = (
+        "all seeds" if r["seeds"] == "all" else ",".join(x.removeprefix("seed") for x in r["seeds"])
+    )
+    return (
+        f"{_pct(r['rel_diff'])} [{_pct(r['ci'][0])}, {_pct(r['ci'][1])}] vs {r['lever']} "
+        f"({seeds}: {r['cost_per_call']:.4f})"
+        + (
+            f", {r['seeds_better']}/{len(r['seeds'])} seeds cheaper"
+            if r["seeds_better"] is not None
+            else ""
+        )
+    )
 
 
 def markdown(results: dict[str, Any], base: dict[str, np.ndarray]) -> str:
@@ -165,8 +216,9 @@ def markdown(results: dict[str, Any], base: dict[str, np.ndarray]) -> str:
         *[f"| {n} | {b.mean():.4f} |" for n, b in base.items()],
         "",
         "| lever | teacher | smoothing | net | lr | ent | target_kl | γ | samples/update | steps "
-        "| seeds | cost per call | vs c-mu/θ | vs tuned index | vs tuned index150 |",
-        "|:---|:---|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| seeds | cost per call | vs c-mu/θ | vs tuned index | vs tuned index150 "
+        "| vs reference (same seeds) |",
+        "|:---|:---|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|",
     ]
     for lever, e in results.items():
         s = e["settings"][0]
@@ -181,7 +233,7 @@ def markdown(results: dict[str, Any], base: dict[str, np.ndarray]) -> str:
             f"| {_opt(s['target_kl'])} | {_opt(s.get('gamma'))} "
             f"| {_opt(s.get('samples_per_update'))} "
             f"| {'/'.join(str(x) for x in steps)} | {e['n_training_seeds']} "
-            f"| {e['rl']['cost_per_call']:.4f} | {vs} |"
+            f"| {e['rl']['cost_per_call']:.4f} | {vs} | {_reference(e.get('reference'))} |"
         )
     lines.append("")
     lines.append("Per training seed (cost per call, mean over the days) and delivered step:")
@@ -206,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-jobs", type=int, default=1)
     ap.add_argument("--extra", action="append", default=[], help="LABEL=DIR: more runs")
     ap.add_argument("--only", default=None, help="comma-separated levers to evaluate")
+    ap.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        help="PATTERN=LEVER: pair the levers matching PATTERN (fnmatch) against LEVER too",
+    )
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     levers: dict[str, list[Path]] = {}
@@ -219,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         keep = args.only.split(",")
         levers = {k: v for k, v in levers.items() if k in keep}
-    compare(levers, list(range(args.seeds)), args.out, args.n_jobs)
+    refs = [(pat, ref) for pat, _, ref in (x.partition("=") for x in args.reference)]
+    compare(levers, list(range(args.seeds)), args.out, args.n_jobs, refs)
     print((args.out / "results.md").read_text())
     return 0
 
