@@ -230,6 +230,44 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "fast_1M,fast_smdp,fast_obs2,fast_obs2_smdp,fast_obs2_lr1e-4,fast_obs2_clip01_kl02,bc_index_ls01_lr1e-4_kl02,bc_index_obs2,bc_index_smdp,bc_index_obs2_smdp "
     "--seeds 20 --n-jobs 2 --out experiments/rl_levers/results_v2":
         Elsewhere("by hand: evaluates the lever runs on 20 days and rewrites experiments/rl_levers/results_v2 (minutes)"),
+    # docs/rl_levers.md, network size, entropy, budget, the 150-trial clone (tiny runs, temporary folders)
+    "rlroute-train experiment=rl_heterogeneous_fast "
+    "algo.hyperparams.policy_kwargs.net_arch={pi:[256,256],vf:[256,256]} seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_net256/seed0": Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast "
+    "algo.hyperparams.policy_kwargs.net_arch={pi:[32,32],vf:[32,32]} seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_net32/seed0": Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast algo.hyperparams.ent_coef=0.01 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_ent01/seed0": Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast algo.hyperparams.ent_coef=0.003 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/fast_ent003/seed0": Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_heterogeneous_fast total_timesteps=10000000 eval.freq=250000 "
+    "checkpoint.freq=1000000 seed=0 hydra.run.dir=experiments/rl_levers/runs/fast_10M/seed0":
+        Run(TINY_TRAIN, slow=True),
+    "rlroute-train experiment=rl_levers_bc_index150 seed=0 "
+    "hydra.run.dir=experiments/rl_levers/runs/bc_index150/seed0": Run(TINY_IMITATION, slow=True),
+    "python -m rlroute.bench.study experiments/rl_levers/runs/bc_index150 --scenario "
+    "heterogeneous --baselines rules --tuned "
+    "tuned_index=index:experiments/tuned_baselines/heterogeneous_index.json --tuned "
+    "tuned_index150=index:experiments/tuned_baselines/heterogeneous_index150.json --seeds 20 "
+    "--n-jobs 1 --label bc_index150 --out experiments/rl_levers/results_bc_index150":
+        Elsewhere("by hand: evaluates the 5 committed runs on 20 days and rewrites "
+                  "experiments/rl_levers/results_bc_index150 (about 3 min)"),
+    "rlroute-export both run_dir=experiments/rl_levers/runs/bc_index150/seed0 verify.n_obs=10000":
+        Elsewhere("by hand: rewrites the committed export; the same command runs on a tiny "
+                  "run above (rlroute-export both run_dir=outputs/train/tutorial)"),
+    "python experiments/rl_levers/compare.py experiments/rl_levers/runs --extra "
+    "ppo_scratch_1M=experiments/rl_heterogeneous/runs --extra "
+    "fast_1M=experiments/rl_heterogeneous_fast/runs --reference fast_*=fast_1M --reference "
+    "bc_index150=bc_index_ls01_lr1e-4_kl02 --seeds 20 --n-jobs 2 "
+    "--out experiments/rl_levers/results_ablation":
+        Elsewhere("by hand: evaluates every lever run on 20 days and rewrites "
+                  "experiments/rl_levers/results_ablation (tens of minutes without a cache)"),
+    "python experiments/rl_levers/curves.py experiments/rl_heterogeneous_fast/runs "
+    "experiments/rl_levers/runs/fast_10M --at "
+    "250000,500000,1000000,2000000,3000000,4000000,5000000,6000000,8000000,10000000 "
+    "--out experiments/rl_levers/results_ablation/curves.md":
+        Run(),
     # docs/vector_env.md
     "rlroute-train experiment=ci_tiny env.backend=reference "
     "hydra.run.dir=outputs/ci/train_reference": Run(TINY_TRAIN, slow=True),
@@ -335,6 +373,7 @@ PLACEHOLDERS = {
     "outputs/calibrate_v2": "{tmp}/calibrate_v2",
     "outputs/calibrate_replay": "{tmp}/calibrate_replay",
     "hydra.run.dir=experiments/rl_levers/runs/": "hydra.run.dir={tmp}/rl_levers/",
+    "--out experiments/rl_levers/results_ablation/curves.md": "--out {tmp}/curves.md",
 }
 
 
