@@ -3,8 +3,8 @@
 #  1. per training seed S, the clone of the tuned index router (index150): rlroute-train's
 #     behaviour cloning with 0 PPO steps (experiment=rl_levers_bc_index, teacher index150);
 #  2. ES fine-tuning of the clones' actor head (python -m rlroute.cli.es, i.e. rlroute-es), JOBS
-#     runs at a time: sigma 0.05 and sigma 0.2 on seeds 0..4 (60 iterations), and on seed 0
-#     180 iterations of each and 60 at sigma 0.5;
+#     runs at a time: sigma 0.05, 0.2 and 0.5 on seeds 0..4 (60 iterations), and on seed 0
+#     180 iterations at sigma 0.05 and 0.2;
 #  3. the study of every set of runs (and of the clones) against every fixed rule and both
 #     tuned index routers on benchmark days 0..19, and each set paired against its clones;
 #  4. ONNX export with parity of the 5-seed ES policies; the learning curves.
@@ -33,11 +33,11 @@ JOBS_FILE=$(mktemp)
 for S in $SEEDS; do
   echo "es_index150 $S iterations=60 sigma=0.05 learning_rate=0.01 $BASE" >> "$JOBS_FILE"
   echo "es_index150_sigma02 $S iterations=60 sigma=0.2 learning_rate=0.03 $BASE" >> "$JOBS_FILE"
+  echo "es_index150_sigma05 $S iterations=60 sigma=0.5 learning_rate=0.03 $BASE" >> "$JOBS_FILE"
 done
 {
   echo "es_index150_long 0 iterations=180 sigma=0.05 learning_rate=0.01 $BASE"
   echo "es_index150_sigma02_long 0 iterations=180 sigma=0.2 learning_rate=0.03 $BASE"
-  echo "es_index150_sigma05 0 iterations=60 sigma=0.5 learning_rate=0.03 $BASE"
 } >> "$JOBS_FILE"
 es_one() {
   set -f  # the arguments hold params=[head.]: no globbing
@@ -65,7 +65,7 @@ for RUNS in clone_index150 es_index150 es_index150_sigma02 es_index150_long \
 done
 
 for S in $SEEDS; do
-  for RUNS in es_index150 es_index150_sigma02; do
+  for RUNS in es_index150 es_index150_sigma02 es_index150_sigma05; do
     rlroute-export both run_dir="$HERE/runs/$RUNS/seed$S" verify.n_obs=10000
   done
 done
