@@ -4,7 +4,7 @@
 #     behaviour cloning with 0 PPO steps (experiment=rl_levers_bc_index, teacher index150);
 #  2. ES fine-tuning of the clones' actor head (python -m rlroute.cli.es, i.e. rlroute-es), JOBS
 #     runs at a time: sigma 0.05, 0.2 and 0.5 on seeds 0..4 (60 iterations), and on seed 0
-#     180 iterations at sigma 0.05 and 0.2;
+#     180 iterations at sigma 0.05, 0.2 and 0.5;
 #  3. the study of every set of runs (and of the clones) against every fixed rule and both
 #     tuned index routers on benchmark days 0..19, and each set paired against its clones;
 #  4. ONNX export with parity of the 5-seed ES policies; the learning curves.
@@ -38,6 +38,7 @@ done
 {
   echo "es_index150_long 0 iterations=180 sigma=0.05 learning_rate=0.01 $BASE"
   echo "es_index150_sigma02_long 0 iterations=180 sigma=0.2 learning_rate=0.03 $BASE"
+  echo "es_index150_sigma05_long 0 iterations=180 sigma=0.5 learning_rate=0.03 $BASE"
 } >> "$JOBS_FILE"
 es_one() {
   set -f  # the arguments hold params=[head.]: no globbing
@@ -53,7 +54,7 @@ xargs -P "$JOBS" -L 1 bash -c 'es_one "$@"' _ < "$JOBS_FILE"
 rm -f "$JOBS_FILE"
 
 for RUNS in clone_index150 es_index150 es_index150_sigma02 es_index150_long \
-  es_index150_sigma02_long es_index150_sigma05; do
+  es_index150_sigma02_long es_index150_sigma05 es_index150_sigma05_long; do
   python -m rlroute.bench.study "$HERE/runs/$RUNS" --scenario heterogeneous --baselines rules \
     --tuned tuned_index=index:experiments/tuned_baselines/heterogeneous_index.json \
     --tuned tuned_index150=index:$TEACHER \
