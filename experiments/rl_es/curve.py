@@ -42,7 +42,8 @@ def main() -> None:
 
             hw = float(t.ppf(0.975, len(per_seed) - 1) * np.std(per_seed, ddof=1))
             hw /= np.sqrt(len(per_seed))
-        print(f"| {lo}-{hi - 1} | {100 * m:+.2f}% ± {100 * hw:.2f}% | {centre:.4f} | {start:.4f} |")
+        spread = f" ± {100 * hw:.2f}%" if len(per_seed) > 1 else ""
+        print(f"| {lo}-{hi - 1} | {100 * m:+.2f}%{spread} | {centre:.4f} | {start:.4f} |")
     print()
     print("| seed | iterations | ES wall (s) | s per iteration | decisions/s |")
     print("|---|---|---|---|---|")

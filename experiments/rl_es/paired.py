@@ -36,6 +36,9 @@ def main() -> None:
     ap.add_argument("b_label")
     args = ap.parse_args()
     a, b = _costs(args.a_results, args.a_label), _costs(args.b_results, args.b_label)
+    # Training seed k of A against training seed k of B (B restricted to A's seeds).
+    seeds = [c.removeprefix(f"{args.a_label}_seed") for c in a.columns]
+    b = b[[f"{args.b_label}_seed{s}" for s in seeds]]
     if list(a.index) != list(b.index):
         raise SystemExit("the two studies ran different evaluation days")
     diff = a.mean(axis=1).to_numpy() - b.mean(axis=1).to_numpy()
