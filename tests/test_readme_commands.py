@@ -41,6 +41,7 @@ ENTRY_POINTS = {
     "rlroute-train": "rlroute.cli.train",
     "rlroute-bench": "rlroute.cli.bench",
     "rlroute-export": "rlroute.cli.export",
+    "rlroute-es": "rlroute.cli.es",
 }
 
 #: A training run of a few hundred steps, one evaluation day, and a one-seed benchmark.
@@ -268,6 +269,31 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "250000,500000,1000000,2000000,3000000,4000000,5000000,6000000,8000000,10000000 "
     "--out experiments/rl_levers/results_ablation/curves.md":
         Run(),
+    # docs/rl_es.md (tiny runs in temporary folders; ES on the tiny trained run)
+    "rlroute-train experiment=rl_levers_bc_index "
+    "imitation.teacher.path=experiments/tuned_baselines/heterogeneous_index150.json "
+    "total_timesteps=0 seed=0 tensorboard=false "
+    "hydra.run.dir=experiments/rl_es/runs/clone_index150/seed0":
+        Run({**TINY_IMITATION, "total_timesteps": "0"}, slow=True),
+    "python -m rlroute.cli.es init=experiments/rl_es/runs/clone_index150/seed0 seed=0 "
+    "iterations=60 pairs=8 days=8 sigma=0.5 learning_rate=0.03 params=[head.] "
+    "hydra.run.dir=experiments/rl_es/runs/es_index150_sigma05/seed0 hydra.output_subdir=null":
+        Run({"iterations": "1", "pairs": "1", "days": "1"}, slow=True),
+    "python -m rlroute.bench.study experiments/rl_es/runs/es_index150_sigma05 --scenario "
+    "heterogeneous --baselines rules --tuned "
+    "tuned_index=index:experiments/tuned_baselines/heterogeneous_index.json --tuned "
+    "tuned_index150=index:experiments/tuned_baselines/heterogeneous_index150.json --seeds 20 "
+    "--label es_index150_sigma05 --out experiments/rl_es/results/es_index150_sigma05":
+        Elsewhere("by hand: evaluates the 5 committed ES runs on 20 days and rewrites "
+                  "experiments/rl_es/results/es_index150_sigma05 (minutes)"),
+    "python experiments/rl_es/paired.py experiments/rl_es/results/es_index150_sigma05 "
+    "es_index150_sigma05 experiments/rl_es/results/clone_index150 clone_index150": Run(),
+    "python experiments/rl_es/curve.py experiments/rl_es/runs/es_index150_sigma05": Run(),
+    "rlroute-export both run_dir=experiments/rl_es/runs/es_index150_sigma05/seed0 "
+    "verify.n_obs=10000":
+        Elsewhere("by hand: rewrites the committed export; the same command runs on a tiny "
+                  "run above (rlroute-export both run_dir=outputs/train/tutorial)"),
+    "experiments/rl_es/run.sh": Elsewhere("by hand: the whole ES study (1-1.5 hours)"),
     # docs/vector_env.md
     "rlroute-train experiment=ci_tiny env.backend=reference "
     "hydra.run.dir=outputs/ci/train_reference": Run(TINY_TRAIN, slow=True),
@@ -373,6 +399,8 @@ PLACEHOLDERS = {
     "outputs/calibrate_v2": "{tmp}/calibrate_v2",
     "outputs/calibrate_replay": "{tmp}/calibrate_replay",
     "hydra.run.dir=experiments/rl_levers/runs/": "hydra.run.dir={tmp}/rl_levers/",
+    "init=experiments/rl_es/runs/clone_index150/seed0": "init={run}",
+    "hydra.run.dir=experiments/rl_es/runs/": "hydra.run.dir={tmp}/rl_es/",
     "--out experiments/rl_levers/results_ablation/curves.md": "--out {tmp}/curves.md",
 }
 
@@ -472,6 +500,10 @@ def run_readme_command(words: list[str], spec: Run, paths: dict[str, str], tmp: 
         argv += _hydra_dirs(words[0], argv, tmp)
         module = importlib.import_module(ENTRY_POINTS[words[0]])
         return _call(module.main, [words[0], *argv])
+    if words[:2] == ["python", "-m"] and words[2] in ENTRY_POINTS.values():  # a Hydra app
+        argv = _shrink(words[3:], spec, paths)
+        argv += _hydra_dirs(words[2], argv, tmp)
+        return _call(importlib.import_module(words[2]).main, [words[2], *argv])
     if words[:2] == ["python", "-m"]:
         module = importlib.import_module(words[2])
         argv = _shrink(words[3:], spec, paths)
@@ -566,6 +598,8 @@ def test_readme_command_runs(
     if "policy.onnx" in key:
         paths["run"] = str(request.getfixturevalue("tiny_onnx"))
     elif "outputs/train/" in key and "hydra.run.dir=outputs/train/" not in key:
+        paths["run"] = str(request.getfixturevalue("tiny_run"))
+    elif "init=experiments/rl_es/" in key:  # ES starts from a trained run: the tiny one
         paths["run"] = str(request.getfixturevalue("tiny_run"))
     if "tuned.json" in key:
         paths["tuned"] = str(request.getfixturevalue("tuned_json"))

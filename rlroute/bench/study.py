@@ -450,6 +450,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tuned_index=index:experiments/tuned_baselines/heterogeneous_index.json",
     )
     ap.add_argument("--seeds", type=int, default=20, help="evaluation seeds 0..n-1")
+    ap.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="evaluate on seeds first..first+n-1 instead: held-out days for a setting chosen "
+        "on the benchmark days 0..n-1 (keep clear of eval days 100000+ and training days)",
+    )
     ap.add_argument("--n-jobs", type=int, default=1)
     ap.add_argument("--label", default="rl")
     ap.add_argument("--out", type=Path, required=True)
@@ -459,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs,
         args.scenario,
         parse_baselines(args.baselines),
-        list(range(args.seeds)),
+        list(range(args.first_seed, args.first_seed + args.seeds)),
         tuned=dict(parse_tuned(t) for t in args.tuned),
         n_jobs=args.n_jobs,
         label=args.label,

@@ -61,5 +61,5 @@ def test_committed_runs_name_the_env_they_were_validated_on() -> None:
     trained_on_v1 = [p for p in runs if not json.loads(p.read_text())["env_revalidated"]]
     # studies trained on v1 (the compiled vector env): the fast heterogeneous study, the
     # reservation and long-chain studies and the levers' v1 runs
-    v1_studies = ("rl_heterogeneous_fast", "rl_reservation", "rl_long_chain", "rl_levers")
+    v1_studies = ("rl_heterogeneous_fast", "rl_reservation", "rl_long_chain", "rl_levers", "rl_es")
     assert all(p.relative_to(ROOT).parts[0] in v1_studies for p in trained_on_v1), trained_on_v1

@@ -73,6 +73,11 @@ def test_study_cli_writes_results(tiny_run, tmp_path) -> None:
     assert (out / "results.md").exists() and (out / "results.json").exists()
     assert json.loads((out / "summary.json").read_text())["baselines"].keys() == {"fifo"}
     assert (out / "runs.csv").read_text().count("\n") == 1 + 2 * 2
+    # held-out days: --first-seed moves the evaluation days
+    held = tmp_path / "held_out"
+    argv = [str(tmp_path / "runs"), "--scenario", "heterogeneous", "--baselines", "fifo"]
+    assert main([*argv, "--seeds", "2", "--first-seed", "40", "--out", str(held)]) == 0
+    assert json.loads((held / "summary.json").read_text())["eval_seeds"] == [40, 41]
 
 
 def test_summary_is_strict_json_with_the_paired_differences(tiny_run) -> None:
