@@ -283,10 +283,10 @@ COMMANDS: dict[str, Run | Elsewhere] = {
     "heterogeneous --baselines rules --tuned "
     "tuned_index=index:experiments/tuned_baselines/heterogeneous_index.json --tuned "
     "tuned_index150=index:experiments/tuned_baselines/heterogeneous_index150.json --seeds 20 "
-    "--label es_index150_sigma05 --out experiments/rl_es/results/es_index150_sigma05":
+    "--label es_index150_sigma05 --out experiments/rl_es/results_sigma05":
         Elsewhere("by hand: evaluates the 5 committed ES runs on 20 days and rewrites "
-                  "experiments/rl_es/results/es_index150_sigma05 (minutes)"),
-    "python experiments/rl_es/paired.py experiments/rl_es/results/es_index150_sigma05 "
+                  "experiments/rl_es/results_sigma05 (minutes)"),
+    "python experiments/rl_es/paired.py experiments/rl_es/results_sigma05 "
     "es_index150_sigma05 experiments/rl_es/results/clone_index150 clone_index150": Run(),
     "python experiments/rl_es/curve.py experiments/rl_es/runs/es_index150_sigma05": Run(),
     "rlroute-export both run_dir=experiments/rl_es/runs/es_index150_sigma05/seed0 "
@@ -597,9 +597,9 @@ def test_readme_command_runs(
         paths["calls_csv"] = str(request.getfixturevalue("acd_export"))
     if "policy.onnx" in key:
         paths["run"] = str(request.getfixturevalue("tiny_onnx"))
-    elif "outputs/train/" in key and "hydra.run.dir=outputs/train/" not in key:
-        paths["run"] = str(request.getfixturevalue("tiny_run"))
-    elif "init=experiments/rl_es/" in key:  # ES starts from a trained run: the tiny one
+    elif (
+        "outputs/train/" in key and "hydra.run.dir=outputs/train/" not in key
+    ) or "init=experiments/rl_es/" in key:  # ES starts from a trained run: the tiny one
         paths["run"] = str(request.getfixturevalue("tiny_run"))
     if "tuned.json" in key:
         paths["tuned"] = str(request.getfixturevalue("tuned_json"))

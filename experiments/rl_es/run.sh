@@ -55,12 +55,15 @@ rm -f "$JOBS_FILE"
 
 for RUNS in clone_index150 es_index150 es_index150_sigma02 es_index150_long \
   es_index150_sigma02_long es_index150_sigma05 es_index150_sigma05_long; do
+  # the headline set (sigma 0.5) in results_sigma05/, which the leaderboard reads
+  OUT="$HERE/results/$RUNS"
+  [ "$RUNS" = es_index150_sigma05 ] && OUT="$HERE/results_sigma05"
   python -m rlroute.bench.study "$HERE/runs/$RUNS" --scenario heterogeneous --baselines rules \
     --tuned tuned_index=index:experiments/tuned_baselines/heterogeneous_index.json \
     --tuned tuned_index150=index:$TEACHER \
-    --seeds 20 --label "$RUNS" --out "$HERE/results/$RUNS"
+    --seeds 20 --label "$RUNS" --out "$OUT"
   [ "$RUNS" = clone_index150 ] && continue
-  python "$HERE/paired.py" "$HERE/results/$RUNS" "$RUNS" \
+  python "$HERE/paired.py" "$OUT" "$RUNS" \
     "$HERE/results/clone_index150" clone_index150 > "$HERE/results/${RUNS}_vs_clone.txt"
   python "$HERE/curve.py" "$HERE/runs/$RUNS" > "$HERE/results/${RUNS}_curve.md"
 done
