@@ -11,7 +11,7 @@ import pytest
 from scipy.linalg import expm
 
 from rlroute.bench.stats import t_interval
-from rlroute.policies import ROUTERS, make_router
+from rlroute.policies import HEURISTICS, ROUTERS, make_router
 from rlroute.scenario import Scenario
 from rlroute.scenarios import load_scenario
 from rlroute.sim import Simulator
@@ -212,22 +212,9 @@ def _multi_skill(load: float) -> Scenario:
     )
 
 
-# The shipped rules that run with their defaults (index needs a tuned file, priority_boost a
-# boost; learned routers register themselves into ROUTERS and need a file).
-RULES = [
-    "fifo",
-    "fifo_priority",
-    "sbr",
-    "lia",
-    "random",
-    "priority",
-    "threshold",
-    "cmu",
-    "gcmu",
-    "cmu_theta",
-    "weight_based",
-    "maxweight",
-]
+# The shipped rules that run with their defaults (``routers: all``; index needs a tuned file,
+# priority_boost a boost, learned routers a file).
+RULES = HEURISTICS
 
 
 @pytest.mark.parametrize("load", [0.8, 1.1])
