@@ -7,8 +7,10 @@
 #  2. ES fine-tuning of each clone's actor head (python -m rlroute.cli.es), JOBS runs at a time:
 #     sigma 0.5, lr 0.03, 60 iterations of 8 antithetic pairs x 8 training days (the settings of
 #     the heterogeneous headline, experiments/rl_es);
+#     and on seed 0 the same for 180 iterations (es_cmu_theta_long);
 #  3. the study of the ES runs and of the clones against every fixed rule and the tuned index
-#     on benchmark days 0..19, and ES paired against its clones (experiments/rl_es/paired.py).
+#     on benchmark days 0..19, ES paired against its clones (experiments/rl_es/paired.py), the
+#     learning curves; the held-out check of ES and clones on 40 unseen days (200..239).
 # Re-running skips the runs already made. Wall time: experiments/rl_es_bank/README.md.
 #   experiments/rl_es_bank/run.sh          # SEEDS="0 1 2 3 4" JOBS=2
 set -euo pipefail
@@ -29,22 +31,39 @@ for S in $SEEDS; do
     "$clone/progress.csv" "$clone/train.log"
 done
 
+# One line per ES run: NAME SEED ITERATIONS
+JOBS_FILE=$(mktemp)
+for S in $SEEDS; do echo "es_cmu_theta $S 60" >> "$JOBS_FILE"; done
+echo "es_cmu_theta_long 0 180" >> "$JOBS_FILE"
 es_one() {
   set -f  # the arguments hold params=[head.]: no globbing
-  local S=$1 out=$HERE/runs/es_cmu_theta/seed$1
+  local name=$1 S=$2 out=$HERE/runs/$1/seed$2
   [ -f "$out/model.zip" ] && return 0
   python -m rlroute.cli.es init="$HERE/runs/clone_cmu_theta/seed$S" seed="$S" \
-    iterations=60 sigma=0.5 learning_rate=0.03 pairs=8 days=8 'params=[head.]' \
+    iterations="$3" sigma=0.5 learning_rate=0.03 pairs=8 days=8 'params=[head.]' \
     hydra.run.dir="$out" hydra.output_subdir=null
 }
 export -f es_one
 export HERE
-printf '%s\n' $SEEDS | xargs -P "$JOBS" -L 1 bash -c 'es_one "$@"' _
+xargs -P "$JOBS" -L 1 bash -c 'es_one "$@"' _ < "$JOBS_FILE"
+rm -f "$JOBS_FILE"
 
-for RUNS in clone_cmu_theta es_cmu_theta; do
+for RUNS in clone_cmu_theta es_cmu_theta es_cmu_theta_long; do
   python -m rlroute.bench.study "$HERE/runs/$RUNS" --scenario $SCEN --baselines rules \
     --tuned tuned_index=index:$TUNED --seeds 20 --label "$RUNS" --out "$HERE/results/$RUNS"
 done
-python experiments/rl_es/paired.py "$HERE/results/es_cmu_theta" es_cmu_theta \
-  "$HERE/results/clone_cmu_theta" clone_cmu_theta > "$HERE/results/es_cmu_theta_vs_clone.txt"
-python experiments/rl_es/curve.py "$HERE/runs/es_cmu_theta" > "$HERE/results/es_cmu_theta_curve.md"
+for RUNS in es_cmu_theta es_cmu_theta_long; do
+  python experiments/rl_es/paired.py "$HERE/results/$RUNS" $RUNS \
+    "$HERE/results/clone_cmu_theta" clone_cmu_theta > "$HERE/results/${RUNS}_vs_clone.txt"
+  python experiments/rl_es/curve.py "$HERE/runs/$RUNS" > "$HERE/results/${RUNS}_curve.md"
+done
+
+# Held-out check: the same policies, unchanged, on 40 days no step above used.
+for RUNS in clone_cmu_theta es_cmu_theta; do
+  python -m rlroute.bench.study "$HERE/runs/$RUNS" --scenario $SCEN --baselines cmu_theta \
+    --tuned tuned_index=index:$TUNED --seeds 40 --first-seed 200 --label "$RUNS" \
+    --out "$HERE/results/held_out/$RUNS"
+done
+python experiments/rl_es/paired.py "$HERE/results/held_out/es_cmu_theta" es_cmu_theta \
+  "$HERE/results/held_out/clone_cmu_theta" clone_cmu_theta \
+  > "$HERE/results/held_out/es_cmu_theta_vs_clone.txt"
