@@ -58,6 +58,10 @@ for RUNS in es_cmu_theta es_cmu_theta_long; do
   python experiments/rl_es/curve.py "$HERE/runs/$RUNS" > "$HERE/results/${RUNS}_curve.md"
 done
 
+# ES against PPO from scratch (experiments/rl_anonymous_bank_profiled, same 20 days)
+python experiments/rl_es/paired.py "$HERE/results/es_cmu_theta" es_cmu_theta \
+  experiments/rl_anonymous_bank_profiled/results rl > "$HERE/results/es_cmu_theta_vs_ppo.txt"
+
 # Held-out check: the same policies, unchanged, on 40 days no step above used.
 for RUNS in clone_cmu_theta es_cmu_theta; do
   python -m rlroute.bench.study "$HERE/runs/$RUNS" --scenario $SCEN --baselines cmu_theta \
