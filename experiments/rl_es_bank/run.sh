@@ -63,11 +63,18 @@ python experiments/rl_es/paired.py "$HERE/results/es_cmu_theta" es_cmu_theta \
   experiments/rl_anonymous_bank_profiled/results rl > "$HERE/results/es_cmu_theta_vs_ppo.txt"
 
 # Held-out check: the same policies, unchanged, on 40 days no step above used.
-for RUNS in clone_cmu_theta es_cmu_theta; do
+for RUNS in clone_cmu_theta es_cmu_theta es_cmu_theta_long; do
   python -m rlroute.bench.study "$HERE/runs/$RUNS" --scenario $SCEN --baselines cmu_theta \
     --tuned tuned_index=index:$TUNED --seeds 40 --first-seed 200 --label "$RUNS" \
     --out "$HERE/results/held_out/$RUNS"
 done
-python experiments/rl_es/paired.py "$HERE/results/held_out/es_cmu_theta" es_cmu_theta \
-  "$HERE/results/held_out/clone_cmu_theta" clone_cmu_theta \
-  > "$HERE/results/held_out/es_cmu_theta_vs_clone.txt"
+for RUNS in es_cmu_theta es_cmu_theta_long; do
+  python experiments/rl_es/paired.py "$HERE/results/held_out/$RUNS" $RUNS \
+    "$HERE/results/held_out/clone_cmu_theta" clone_cmu_theta \
+    > "$HERE/results/held_out/${RUNS}_vs_clone.txt"
+done
+
+# ONNX export with parity of the 5-seed ES policies
+for S in $SEEDS; do
+  rlroute-export both run_dir="$HERE/runs/es_cmu_theta/seed$S" verify.n_obs=10000
+done
